@@ -7,16 +7,23 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench lint format clean
 
-install: $(STAMP)
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f -print)
 
-# Re-install whenever the dependency list or the lock changes. `ssot prepare` parses the dbt
-# project once here, so no run pays for it (and Definitions load without a live parse).
+install: $(STAMP) $(MANIFEST)
+
+# Re-install whenever the dependency list or the lock (constraints.txt: the versions CI tested)
+# changes.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	$(BIN)/ssot prepare
 	touch $(STAMP)
+
+# dbt is parsed once here, not in every run: Dagster loads the graph from this manifest.
+$(MANIFEST): $(STAMP) $(DBT_FILES)
+	$(BIN)/ssot contracts check
+	$(BIN)/ssot prepare
 
 demo: install
 	$(BIN)/ssot demo

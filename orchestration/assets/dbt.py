@@ -1,0 +1,138 @@
+"""dbt assets: the dbt project as Dagster assets, with dbt tests as asset checks.
+
+Two invocations around the Python identity step (staging first, then everything that needs
+unified company ids). Every invocation's artifacts are kept per run for the audit, its test
+results go to `audit.dq_results`, and old artifact folders are pruned.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.resources import dbt_project
+from orchestration.settings import WRITER_POOL, settings
+
+OWNERS = {
+    "staging": ["team:data-engineering"],
+    "identity": ["team:data-engineering"],
+    "lifecycle": ["team:data-engineering"],
+    "kpi": ["team:revenue-analytics"],
+}
+
+
+def layer_of(props: Mapping[str, Any]) -> str:
+    """The asset group (= layer) of a dbt node, from its folder: one rule for the whole graph."""
+    fqn = props.get("fqn", [])
+    path = "/".join(fqn[1:-1])
+    if props.get("resource_type") == "seed" or path.startswith("intermediate/identity"):
+        return "identity"
+    if props.get("name") in ("dim_companies", "dim_contacts"):
+        return "identity"
+    if path.startswith("staging"):
+        return "staging"
+    if path.startswith("marts/kpi"):
+        return "kpi"
+    return "lifecycle"
+
+
+class SsotDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return layer_of(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return OWNERS[layer_of(dbt_resource_props)]
+
+
+translator = SsotDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
+
+
+def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) -> Iterator:
+    """`dbt build` of the selected nodes. Failing tests do not fail the step: they are recorded
+    in audit.dq_results and the publish gate refuses to publish on them (one place decides).
+    A model that fails to build does fail the step, naming the model."""
+    s = settings()
+    # Artifacts go straight to a per-run folder kept for the audit (pruned to the newest N runs).
+    target = s.dbt_artifacts_dir / context.run.run_id / step
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _prune_artifacts(s.dbt_artifacts_dir, s.dbt_artifacts_keep, current=target.parent)
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
+    yield from invocation.stream()
+    _record_test_results(context, target)
+    broken = _failed_nodes(target, resource_types=("model", "seed", "snapshot"))
+    if broken or not (target / "run_results.json").exists():
+        raise dg.Failure(
+            description=f"dbt build ({step}) failed to build: {', '.join(broken[:20]) or 'see the dbt log'}",
+            metadata={"failed_nodes": "\n".join(broken), "artifacts": str(target)},
+        )
+
+
+def _failed_nodes(target: Path, resource_types: tuple[str, ...]) -> list[str]:
+    import json
+
+    path = target / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    return [
+        f"{r['unique_id']} ({r['status']})"
+        for r in results
+        if r["unique_id"].split(".")[0] in resource_types and r["status"] in ("error", "fail")
+    ]
+
+
+def _record_test_results(context: dg.AssetExecutionContext, artifacts: Path) -> None:
+    """dbt tests and Great Expectations share one history: `audit.dq_results`."""
+    if not (artifacts / "run_results.json").exists():
+        return
+    from expectations.validate import record_dbt_results
+
+    from orchestration.resources import build_resources
+
+    trigger = context.run.tags.get("ssot/trigger", "manual")
+    with build_resources()["warehouse"].connect() as con:
+        record_dbt_results(
+            con,
+            artifacts / "run_results.json",
+            artifacts / "manifest.json",
+            run_id=context.run.run_id,
+            trigger=trigger,
+        )
+
+
+def _prune_artifacts(root: Path, keep: int, current: Path) -> None:
+    runs = sorted((p for p in root.iterdir() if p.is_dir() and p != current), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(len(runs) - (keep - 1), 0)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="tag:staging",
+    name="dbt_staging",
+    dagster_dbt_translator=translator,
+    pool=WRITER_POOL,
+)
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging views: renamed, typed, latest version per key, deletes flagged."""
+    yield from _run_dbt(context, dbt, "staging")
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="fqn:*",
+    exclude="tag:staging",
+    name="dbt_core_and_kpi",
+    dagster_dbt_translator=translator,
+    pool=WRITER_POOL,
+)
+def dbt_core_and_kpi(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Reference seeds, identity dims, lifecycle facts and the KPI marts (built in kpi_build)."""
+    yield from _run_dbt(context, dbt, "core_and_kpi")
