@@ -1,0 +1,80 @@
+"""Constrained clustering of company records: edges in, one cluster label per record out.
+
+Owns: the hard constraints. Edges are applied strongest first (steward must_link, corporate number,
+cross-system id, name + corroboration, then Splink by falling probability) with a union-find; a
+merge is refused when it would put two different VALID corporate numbers in one cluster, or when
+a steward cannot_link pair would end up together. Refused edges are returned for review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass
+class Clusters:
+    labels: list[int]  # cluster label (the root rid) per rid
+    method: list[str]  # strongest accepted evidence that touched each record
+    probability: list[float | None]
+    refused: pd.DataFrame  # l, r, method, match_probability, reason
+
+
+def cluster_records(
+    corporate_numbers: list[str | None],
+    edges: pd.DataFrame,
+    cannot_links: list[tuple[int, int]] = (),
+) -> Clusters:
+    n = len(corporate_numbers)
+    parent = list(range(n))
+    size = [1] * n
+    corp: list[str | None] = list(corporate_numbers)
+    forbid: dict[int, set[int]] = {}
+    for a, b in cannot_links:
+        forbid.setdefault(a, set()).add(b)
+        forbid.setdefault(b, set()).add(a)
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    def forbidden(ra: int, rb: int) -> bool:
+        return any(find(x) == rb for x in forbid.get(ra, ()))
+
+    method: list[str | None] = [None] * n
+    prob: list[float | None] = [None] * n
+    refused = []
+    ordered = edges.sort_values(
+        ["priority", "match_probability", "l", "r"], ascending=[True, False, True, True], kind="stable"
+    )
+    for l, r, m, p in ordered[["l", "r", "method", "match_probability"]].itertuples(index=False, name=None):
+        ra, rb = find(l), find(r)
+        if ra != rb:
+            if corp[ra] and corp[rb] and corp[ra] != corp[rb]:
+                refused.append((l, r, m, p, "corporate_number_conflict"))
+                continue
+            if forbidden(ra, rb) or forbidden(rb, ra):
+                refused.append((l, r, m, p, "steward_cannot_link"))
+                continue
+            if size[ra] < size[rb]:
+                ra, rb = rb, ra
+            parent[rb] = ra
+            size[ra] += size[rb]
+            corp[ra] = corp[ra] or corp[rb]
+            if rb in forbid:
+                forbid.setdefault(ra, set()).update(forbid.pop(rb))
+        for x in (l, r):
+            if method[x] is None:
+                method[x], prob[x] = m, p
+    labels = [find(i) for i in range(n)]
+    return Clusters(
+        labels=labels,
+        method=[m or "singleton" for m in method],
+        probability=prob,
+        refused=pd.DataFrame(refused, columns=["l", "r", "method", "match_probability", "reason"]),
+    )
