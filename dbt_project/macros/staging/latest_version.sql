@@ -1,0 +1,37 @@
+{#- Staging: the latest version of every record of a raw (append-only) table.
+
+    Raw keeps every delivered version of a record; staging keeps one per contract key, ordered by
+    the contract's modified_at column (desc, nulls last), then the extract date, the load time and
+    the row number in the file (all desc), so re-deliveries and late files resolve the same way on
+    every run. Written as a window + filter (no `qualify`) with an explicit frame so the same SQL
+    runs on DuckDB, Postgres and Spark. The rank column `_version_rank` is left for the caller's
+    explicit column list to drop.
+
+    relation:    the source() relation
+    key:         list of raw (snake_case) key columns, as in ingestion/contracts.yaml
+    modified_at: the raw column that orders versions, or none
+-#}
+{% macro latest_version(relation, key, modified_at=none) -%}
+    select * from (
+        select
+            versions.*,
+            row_number() over (
+                partition by {{ key | join(', ') }}
+                order by
+                    {% if modified_at -%}
+                    {{ modified_at }} desc nulls last,
+                    {% endif -%}
+                    _extract_date desc nulls last,
+                    _loaded_at desc nulls last,
+                    _row_number desc nulls last
+                rows between unbounded preceding and current row
+            ) as _version_rank
+        from {{ relation }} as versions
+    ) as ranked
+    where _version_rank = 1
+{%- endmacro %}
+
+{#- Staging: an e-mail as it is compared across systems (trimmed, lower-case, empty -> null). -#}
+{% macro normalize_email(column) -%}
+    nullif(lower(trim({{ column }})), '')
+{%- endmacro %}
