@@ -29,7 +29,8 @@ def cluster_records(
     n = len(corporate_numbers)
     parent = list(range(n))
     size = [1] * n
-    corp: list[str | None] = list(corporate_numbers)
+    # Only real strings are numbers: pandas hands missing values over as NaN (truthy, != itself).
+    corp: list[str | None] = [c if isinstance(c, str) and c else None for c in corporate_numbers]
     forbid: dict[int, set[int]] = {}
     for a, b in cannot_links:
         forbid.setdefault(a, set()).add(b)
@@ -52,14 +53,16 @@ def cluster_records(
     ordered = edges.sort_values(
         ["priority", "match_probability", "l", "r"], ascending=[True, False, True, True], kind="stable"
     )
-    for l, r, m, p in ordered[["l", "r", "method", "match_probability"]].itertuples(index=False, name=None):
-        ra, rb = find(l), find(r)
+    for left, right, m, p in ordered[["l", "r", "method", "match_probability"]].itertuples(
+        index=False, name=None
+    ):
+        ra, rb = find(left), find(right)
         if ra != rb:
             if corp[ra] and corp[rb] and corp[ra] != corp[rb]:
-                refused.append((l, r, m, p, "corporate_number_conflict"))
+                refused.append((left, right, m, p, "corporate_number_conflict"))
                 continue
             if forbidden(ra, rb) or forbidden(rb, ra):
-                refused.append((l, r, m, p, "steward_cannot_link"))
+                refused.append((left, right, m, p, "steward_cannot_link"))
                 continue
             if size[ra] < size[rb]:
                 ra, rb = rb, ra
@@ -68,7 +71,7 @@ def cluster_records(
             corp[ra] = corp[ra] or corp[rb]
             if rb in forbid:
                 forbid.setdefault(ra, set()).update(forbid.pop(rb))
-        for x in (l, r):
+        for x in (left, right):
             if method[x] is None:
                 method[x], prob[x] = m, p
     labels = [find(i) for i in range(n)]

@@ -201,6 +201,10 @@ def normalise_records(raw: pd.DataFrame) -> pd.DataFrame:
         _fingerprint(r) for r in df[list(MATCH_ATTRIBUTES)].itertuples(index=False, name=None)
     ]
     df["rid"] = range(len(df))
+    # Missing values as None (not NaN) in every text column: downstream code tests truthiness.
+    for col in df.columns:
+        if col not in ("rid", "employees", "employees_log", "is_deleted"):
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
 
 

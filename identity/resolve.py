@@ -51,7 +51,7 @@ def _previous_state(con) -> dict:
     registry = _read(
         con,
         cfg.HISTORY,
-        f"select company_id, min(at) as issued_at from {cfg.HISTORY} where event = 'issued' group by 1",
+        f"select company_id, min(\"at\") as issued_at from {cfg.HISTORY} where event = 'issued' group by 1",
     )
     return {
         "previous": {}
@@ -143,12 +143,20 @@ def _replace(con, table: str, df: pd.DataFrame) -> None:
     con.unregister("_identity_df")
 
 
+# Append-only tables get explicit types: a run without merges must not type merged_into as int.
+_APPEND_DDL = {
+    cfg.HISTORY: """company_id varchar not null, event varchar not null, merged_into varchar,
+        related_company_id varchar, record_count bigint, "at" timestamp not null, run_id varchar not null,
+        rules_version varchar not null, model_version varchar not null""",
+    cfg.RUNS: """run_id varchar not null, rules_version varchar, model_version varchar, records bigint,
+        companies bigint, seconds_total double, resolved_at timestamp not null, stats_json json""",
+}
+
+
 def _append(con, table: str, df: pd.DataFrame) -> None:
+    con.execute(f"create table if not exists {table} ({_APPEND_DDL[table]})")
     con.register("_identity_df", df)
-    if _table_exists(con, table):
-        con.execute(f"insert into {table} by name select * from _identity_df")
-    else:
-        con.execute(f"create table {table} as select * from _identity_df")
+    con.execute(f"insert into {table} by name select * from _identity_df")
     con.unregister("_identity_df")
 
 
@@ -261,7 +269,7 @@ def resolve_companies(
         _replace(con, cfg.CROSSWALK, crosswalk)
         _append(con, cfg.HISTORY, history)
         merges = con.execute(
-            f"select company_id, merged_into from {cfg.HISTORY} where event = 'merged' order by at"
+            f"select company_id, merged_into from {cfg.HISTORY} where event = 'merged' order by \"at\""
         ).fetchall()
         redirects = flatten_redirects(merges)
         _replace(

@@ -30,6 +30,7 @@ SPLINK_COLUMNS = [
 
 def model_settings() -> dict:
     """The Splink model definition; its parameters are estimated by `python -m identity.train`."""
+    import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -42,7 +43,15 @@ def model_settings() -> dict:
             cl.ExactMatch("phone"),
             cl.ExactMatch("prefecture"),
             # log scale: 100 vs 120 employees agree, 10 vs 1000 do not
-            cl.AbsoluteDifferenceAtThresholds("employees_log", [0.15, 0.5]),
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("employees_log"),
+                    cll.AbsoluteDifferenceLevel("employees_log", 0.15),
+                    cll.AbsoluteDifferenceLevel("employees_log", 0.5),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="employees_log",
+            ),
             cl.ExactMatch("industry"),
         ],
         blocking_rules_to_generate_predictions=[
