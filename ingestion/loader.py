@@ -1,0 +1,585 @@
+"""The raw loader: the only writer of `raw_<system>.*`, `audit.load_ledger` and `audit.quarantine`.
+
+Owns (docs/design.md "Landing -> raw"): discovery of `<landing>/<system>/<YYYY-MM-DD>/<entity>.<ext>`,
+the contract checks (required columns, types, not-null), casting, quarantine, the bad-row
+threshold, idempotency and the load ledger. Reading bytes into text fields is `readers.py`;
+value parsing is `timeparse.py`; the contract itself is `contracts.py` (never copied here).
+
+Decisions (documented because auditors and operators depend on them):
+- One file = one transaction: raw rows, quarantine rows and the ledger row commit together; any
+  exception rolls everything back and a `failed` ledger row is written afterwards.
+- Idempotency key: the sha256 of the file bytes per (system, entity). Content already `loaded`
+  arriving under another path (another day's folder, another file name) gets ONE
+  `skipped_duplicate` ledger row for that path. A path whose current content already has a
+  ledger outcome (`loaded`, `skipped_duplicate`, `rejected`) is not touched again and writes no
+  ledger row (status `unchanged` in the returned summary only), so re-running on an unchanged
+  landing changes no table. `failed` attempts are retried on the next run. Rejected files are
+  retried only with `retry_rejected=True` (e.g. after a contract or threshold change).
+- A file whose bad-row share exceeds `bad_row_threshold` is `rejected`: no raw rows, but its bad
+  rows ARE written to quarantine (same batch id, `quarantined_at` = the attempt time) so an
+  auditor can see why; the ledger row carries `rows_quarantined` and the reason.
+- Ledger/quarantine times: `attempt_at` of a ledger row = `_loaded_at` of its raw rows =
+  `quarantined_at` of its quarantine rows, so one attempt's rows can always be found together.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingestion import readers
+from ingestion.contracts import (
+    LINEAGE_COLUMNS,
+    SYSTEMS,
+    Contracts,
+    Entity,
+    load_contracts,
+    normalise_column_name,
+    quote_ident,
+    raw_table_ddl,
+)
+from ingestion.timeparse import clean_text_sql, parse_sql, sql_literal, varchar_sql
+
+_log = logging.getLogger(__name__)
+
+LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("batch_id", "varchar"),
+    ("system", "varchar"),
+    ("entity", "varchar"),
+    ("source_file", "varchar"),
+    ("file_hash", "varchar"),
+    ("extract_date", "date"),
+    ("attempt_at", "timestamp"),
+    ("status", "varchar"),
+    ("rows_read", "bigint"),
+    ("rows_loaded", "bigint"),
+    ("rows_quarantined", "bigint"),
+    ("reason", "varchar"),
+    ("duration_ms", "bigint"),
+    ("encoding", "varchar"),
+    ("column_style", "varchar"),
+)
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("batch_id", "varchar"),
+    ("system", "varchar"),
+    ("entity", "varchar"),
+    ("source_file", "varchar"),
+    ("extract_date", "date"),
+    ("row_number", "bigint"),
+    ("raw_values", "json"),
+    ("reason", "varchar"),
+    ("quarantined_at", "timestamp"),
+)
+# Ledger outcomes after which the same bytes at the same path are not attempted again.
+_FINAL = ("loaded", "skipped_duplicate", "rejected")
+_CONTRACT_FILE = "ingestion/contracts.yaml"
+_REASON_EXAMPLES = 3
+
+
+def ensure_warehouse(con: duckdb.DuckDBPyConnection, contracts: Contracts | None = None) -> None:
+    """Create the raw schemas, every contract's raw table, the ledger and quarantine (idempotent)."""
+    contracts = contracts or load_contracts()
+    for system in SYSTEMS:
+        con.execute(f"create schema if not exists raw_{system}")
+    for entity in contracts.entities:
+        con.execute(raw_table_ddl(entity))
+    con.execute("create schema if not exists audit")
+    for name, cols in (("load_ledger", LEDGER_COLUMNS), ("quarantine", QUARANTINE_COLUMNS)):
+        body = ",\n    ".join(f"{c} {t}" for c, t in cols)
+        con.execute(f"create table if not exists audit.{name} (\n    {body}\n)")
+
+
+@dataclass
+class LandingFile:
+    """One file under the landing root and what its path says about it."""
+
+    path: Path
+    source_file: str  # relative to the landing root, `/`-separated
+    system: str | None
+    extract_date: str | None
+    stem: str
+    fmt: str | None
+    compression: str | None
+    entity: Entity | None
+    problem: str | None  # why it cannot be loaded, from its path alone
+
+    @property
+    def entity_name(self) -> str:
+        return self.entity.name if self.entity else normalise_column_name(self.stem)
+
+    @property
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.system or "", self.extract_date or "", self.entity_name, self.source_file)
+
+
+@dataclass
+class FileResult:
+    """The outcome of one file (one ledger row, except for status `unchanged`)."""
+
+    source_file: str
+    system: str | None
+    entity: str | None
+    extract_date: str | None
+    status: str  # loaded | skipped_duplicate | rejected | failed | unchanged
+    batch_id: str | None = None
+    file_hash: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+    duration_ms: int = 0
+    encoding: str | None = None
+    column_style: str | None = None
+    read_path: str | None = None  # fast | exact | parquet (readers.StagedFile.path_used)
+
+
+@dataclass
+class LoadSummary:
+    files: list[FileResult] = field(default_factory=list)
+
+    def by_status(self) -> dict[str, int]:
+        return dict(Counter(f.status for f in self.files))
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def as_rows(self) -> list[dict]:
+        """Plain dicts (for Dagster metadata tables, logs, JSON)."""
+        return [asdict(f) for f in self.files]
+
+
+def describe_landing_file(landing: Path, path: Path, contracts: Contracts | None = None) -> LandingFile:
+    contracts = contracts or load_contracts()
+    rel = path.relative_to(landing)
+    parts = rel.parts
+    split = readers.split_extension(path.name)
+    stem, fmt, compression = split if split else (path.name.split(".")[0], None, None)
+    system = parts[0] if len(parts) == 3 and parts[0] in SYSTEMS else None
+    extract_date = parts[1] if len(parts) == 3 and _is_iso_date(parts[1]) else None
+    problem = None
+    entity = None
+    if len(parts) != 3 or system is None or extract_date is None:
+        problem = f"not in the <system>/<YYYY-MM-DD>/<entity>.<ext> layout (systems: {', '.join(SYSTEMS)})"
+    elif split is None:
+        problem = f"unsupported file type (expected {', '.join(e for e, _, _ in readers.EXTENSIONS)})"
+    else:
+        entity = contracts.match_file_stem(system, stem)
+        if entity is None:
+            known = ", ".join(e.name for e in contracts.for_system(system))
+            problem = (
+                f"no {system} contract entity matches file name {stem!r} (known: {known}; {_CONTRACT_FILE})"
+            )
+    return LandingFile(path, rel.as_posix(), system, extract_date, stem, fmt, compression, entity, problem)
+
+
+def _is_iso_date(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def discover_files(
+    landing: Path, extract_dates: list[str] | None = None, contracts: Contracts | None = None
+) -> list[LandingFile]:
+    """Every non-hidden file under `landing`, in load order (system, extract date, entity, path).
+
+    With `extract_dates`, only files in those date folders (files outside the layout are then
+    left alone: they belong to no partition).
+    """
+    landing = Path(landing)
+    wanted = set(extract_dates) if extract_dates is not None else None
+    found = []
+    for path in landing.rglob("*"):
+        rel = path.relative_to(landing)
+        # Hidden files and folders are exporters' partial uploads and OS litter, not extracts.
+        if not path.is_file() or any(p.startswith(".") for p in rel.parts):
+            continue
+        if wanted is not None and (len(rel.parts) != 3 or rel.parts[1] not in wanted):
+            continue
+        found.append(describe_landing_file(landing, path, contracts))
+    return sorted(found, key=lambda f: f.sort_key)
+
+
+def load_landing(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    extract_dates: list[str] | None = None,
+    bad_row_threshold: float = 0.05,
+    log=None,
+    retry_rejected: bool = False,
+) -> LoadSummary:
+    """Load every (or every given date's) landing file into raw; see the module docstring."""
+    log = log or _log
+    ensure_warehouse(con)
+    summary = LoadSummary()
+    for lf in discover_files(Path(landing), extract_dates):
+        summary.files.append(_load(con, lf, bad_row_threshold, log, retry_rejected))
+    log.info(f"load_landing {landing}: {summary.by_status()}, rows loaded {summary.rows_loaded}")
+    return summary
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    path: Path,
+    bad_row_threshold: float = 0.05,
+    log=None,
+    retry_rejected: bool = False,
+) -> FileResult:
+    """Load one landing file (its path must be under `landing`)."""
+    ensure_warehouse(con)
+    lf = describe_landing_file(Path(landing), Path(path))
+    return _load(con, lf, bad_row_threshold, log or _log, retry_rejected)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _load(con, lf: LandingFile, threshold: float, log, retry_rejected: bool) -> FileResult:
+    started = time.perf_counter()
+    sha = readers.file_sha256(lf.path)
+    result = FileResult(
+        source_file=lf.source_file,
+        system=lf.system,
+        entity=lf.entity_name,
+        extract_date=lf.extract_date,
+        status="failed",
+        batch_id=f"{lf.system or '-'}/{lf.entity_name}/{lf.extract_date or '-'}/{sha[:12]}",
+        file_hash=sha,
+    )
+    previous = {
+        r[0]
+        for r in con.execute(
+            "select status from audit.load_ledger where source_file = ? and file_hash = ?",
+            [lf.source_file, sha],
+        ).fetchall()
+    }
+    final = set(_FINAL) - ({"rejected"} if retry_rejected else set())
+    if previous & final:
+        result.status = "unchanged"
+        result.reason = f"already processed ({', '.join(sorted(previous))})"
+        return result
+    if lf.problem:
+        return _finish(con, result, "rejected", f"{lf.source_file}: {lf.problem}", started, log)
+    dup = con.execute(
+        "select batch_id, source_file from audit.load_ledger where system = ? and entity = ? "
+        "and file_hash = ? and status = 'loaded' order by attempt_at limit 1",
+        [lf.system, lf.entity_name, sha],
+    ).fetchall()
+    if dup:
+        reason = f"same content already loaded as batch {dup[0][0]} from {dup[0][1]}"
+        return _finish(con, result, "skipped_duplicate", reason, started, log)
+
+    prefix = f"_ld_{uuid.uuid4().hex[:12]}"
+    tmp_dir = Path(tempfile.mkdtemp(prefix="ssot_load_"))
+    saved_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    in_tx = False
+    try:
+        try:
+            staged = readers.stage_file(con, lf.path, lf.fmt, lf.compression, prefix, tmp_dir)
+        except readers.UnreadableFile as exc:
+            return _finish(con, result, "rejected", f"{lf.source_file}: {exc}", started, log)
+        result.encoding, result.read_path = staged.encoding, staged.path_used
+        result.column_style = column_style(staged.fields)
+        result.rows_read = staged.rows_read
+        typed, problem = _build_typed(con, lf, staged, prefix)
+        if problem:
+            result.rows_read = 0
+            return _finish(con, result, "rejected", problem, started, log)
+        counts = con.execute(
+            f"select count(*) filter (where _reason is null), count(*) filter (where _reason is not null) "
+            f"from {typed}"
+        ).fetchall()[0]
+        pre_rejected = readers._count(con, staged.rejected)
+        loaded, quarantined = int(counts[0]), int(counts[1]) + pre_rejected
+        if loaded + quarantined != staged.rows_read:
+            raise RuntimeError(
+                f"record count mismatch: read {staged.rows_read}, loaded {loaded} + quarantined {quarantined}"
+            )
+        attempt_at = _utc_now()
+        over = staged.rows_read > 0 and quarantined / staged.rows_read > threshold
+        # Order inside the file is carried by _row_number; letting DuckDB reorder saves ~20 %.
+        con.execute("set preserve_insertion_order = false")
+        con.begin()
+        in_tx = True
+        _insert_quarantine(con, lf, result, typed, staged.rejected, attempt_at)
+        result.rows_quarantined = quarantined
+        if over:
+            status = "rejected"
+            reason = (
+                f"{lf.source_file}: {quarantined} of {staged.rows_read} rows bad "
+                f"({quarantined / staged.rows_read:.1%} > threshold {threshold:.1%}); nothing loaded, "
+                f"bad rows in audit.quarantine; e.g. {_example_reasons(con, typed, staged.rejected)}"
+            )
+        else:
+            status = "loaded"
+            _insert_raw(con, lf, result, typed, attempt_at)
+            result.rows_loaded = loaded
+            reason = (
+                f"{quarantined} rows quarantined, e.g. {_example_reasons(con, typed, staged.rejected)}"
+                if quarantined
+                else None
+            )
+        result.status, result.reason = status, reason
+        result.duration_ms = int((time.perf_counter() - started) * 1000)
+        _insert_ledger(con, result, attempt_at)
+        con.commit()
+        in_tx = False
+        _log_result(log, result)
+        return result
+    except Exception as exc:  # noqa: BLE001 - any failure must end as a ledger row, not a partial load
+        if in_tx:
+            con.rollback()
+        result.rows_loaded = result.rows_quarantined = 0
+        log.error(f"load of {lf.source_file} failed: {exc!r}")
+        return _finish(con, result, "failed", f"{type(exc).__name__}: {exc}", started, log)
+    finally:
+        readers.drop_staged(con, prefix, tmp_dir)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        con.execute(f"set preserve_insertion_order = {'true' if saved_order else 'false'}")
+
+
+def _finish(con, result: FileResult, status: str, reason: str | None, started: float, log) -> FileResult:
+    """Write a ledger row for an outcome that loads nothing."""
+    result.status, result.reason = status, reason
+    result.duration_ms = int((time.perf_counter() - started) * 1000)
+    _insert_ledger(con, result, _utc_now())
+    _log_result(log, result)
+    return result
+
+
+def _log_result(log, r: FileResult) -> None:
+    text = (
+        f"{r.source_file}: {r.status} (read {r.rows_read}, loaded {r.rows_loaded}, "
+        f"quarantined {r.rows_quarantined}){' - ' + r.reason if r.reason else ''}"
+    )
+    (log.warning if r.status in ("rejected", "failed") else log.info)(text)
+
+
+def _insert_ledger(con, r: FileResult, attempt_at: datetime) -> None:
+    con.execute(
+        "insert into audit.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            r.batch_id,
+            r.system,
+            r.entity,
+            r.source_file,
+            r.file_hash,
+            r.extract_date,
+            attempt_at,
+            r.status,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_quarantined,
+            r.reason,
+            r.duration_ms,
+            r.encoding,
+            r.column_style,
+        ],
+    )
+
+
+def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) -> tuple[str, str | None]:
+    """Map fields to contract columns, parse every value, give each bad row its reason.
+
+    Returns (temp table, None) or (None-ish, why the file is rejected as a whole).
+    """
+    entity = lf.entity
+    tz = load_contracts().timezone_without_offset
+    by_name: dict[str, list[int]] = {}
+    for i, name in enumerate(staged.fields):
+        by_name.setdefault(normalise_column_name(name), []).append(i)
+    if lf.fmt != "jsonl":
+        # In CSV/Parquet two header cells for one column are ambiguous; in JSONL key spellings
+        # may vary between records (mixed exporters), so spellings are coalesced instead.
+        dupes = {n: idx for n, idx in by_name.items() if len(idx) > 1}
+        if dupes:
+            shown = "; ".join(
+                f"{', '.join(repr(staged.fields[i]) for i in idx)} -> {n}" for n, idx in dupes.items()
+            )
+            return "", f"{lf.source_file}: duplicate columns after name normalisation: {shown}"
+    has_columns = bool(staged.fields) or lf.fmt != "jsonl"
+    if has_columns:
+        for col in entity.required_columns:
+            if col.name not in by_name:
+                return "", (
+                    f"{lf.source_file}: missing required column {col.source_name!r} "
+                    f"(contract {entity.system}.{entity.name}, {_CONTRACT_FILE})"
+                )
+
+    def source(idx: list[int]) -> str:
+        refs = [f"f{i}" for i in idx]
+        return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
+
+    parsed, typed, checks, out = [], [], [], []
+    for k, col in enumerate(entity.columns):
+        src = source(by_name[col.name]) if col.name in by_name else "cast(null as varchar)"
+        text = varchar_sql(src) if col.type == "varchar" else clean_text_sql(src)
+        parsed.append(f"{text} as _t{k}")
+        typed.append(f"{parse_sql(f'_t{k}', col.type, tz)} as _v{k}")
+        if col.not_null:
+            checks.append(
+                f"case when _t{k} is null then {sql_literal('empty not_null column ' + col.name)} end"
+            )
+        if col.type != "varchar":
+            label = sql_literal(f"bad {col.type} in {col.name}: '")
+            checks.append(
+                f"case when _t{k} is not null and _v{k} is null then {label} || left(_t{k}, 80) || '''' end"
+            )
+        out.append(f"cast(_v{k} as {col.duckdb_type}) as {quote_ident(col.name)}")
+    contract_names = {c.name for c in entity.columns}
+    extras = [(n, idx) for n, idx in by_name.items() if n not in contract_names]
+    if extras:
+        obj = ", ".join(f"{sql_literal(n)}, {source(idx)}" for n, idx in extras)
+        all_null = " and ".join(f"{source(idx)} is null" for _, idx in extras)
+        out.append(f"case when {all_null} then null else json_object({obj}) end as _extra")
+    else:
+        out.append("cast(null as json) as _extra")
+    if lf.fmt == "jsonl":
+        raw_json = "_raw"
+    else:
+        raw_json = (
+            "json_object("
+            + ", ".join(f"{sql_literal(name)}, f{i}" for i, name in enumerate(staged.fields))
+            + ")"
+        )
+    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "cast(null as varchar)"
+    table = f"{prefix}_typed"
+    con.execute(
+        f"create or replace temp table {table} as\n"
+        f"with parsed as (select *, {', '.join(parsed)} from {staged.table}),\n"
+        f"typed as (select *, {', '.join(typed)} from parsed),\n"
+        f"checked as (select *, {reason} as _reason from typed)\n"
+        f"select _row_number, _reason, case when _reason is not null then {raw_json} end as _raw_values, "
+        f"{', '.join(out)} from checked"
+    )
+    return table, None
+
+
+def _insert_raw(con, lf: LandingFile, r: FileResult, typed: str, attempt_at: datetime) -> None:
+    entity = lf.entity
+    cols = [quote_ident(c.name) for c in entity.columns] + [name for name, _ in LINEAGE_COLUMNS]
+    con.execute(
+        f"insert into {entity.raw_table} ({', '.join(cols)}) select "
+        + ", ".join(quote_ident(c.name) for c in entity.columns)
+        + ", _extra, ?, ?, ?, _row_number, cast(? as date), ? "
+        + f"from {typed} where _reason is null",
+        [r.batch_id, r.source_file, r.file_hash, r.extract_date, attempt_at],
+    )
+
+
+def _insert_quarantine(con, lf: LandingFile, r: FileResult, typed: str, rejected: str, at: datetime) -> None:
+    params = [r.batch_id, r.system, r.entity, r.source_file, r.extract_date]
+    head = "select ?, ?, ?, ?, cast(? as date), "
+    con.execute(
+        "insert into audit.quarantine "
+        + head
+        + f"_row_number, cast(_raw_values as json), _reason, ? from {typed} where _reason is not null "
+        + "union all "
+        + head
+        + f"_row_number, cast(raw_values as json), reason, ? from {rejected}",
+        [*params, at, *params, at],
+    )
+
+
+def _example_reasons(con, typed: str, rejected: str) -> str:
+    rows = con.execute(
+        f"select _row_number, _reason from (select _row_number, _reason from {typed} where _reason is not null "
+        f"union all select _row_number, reason from {rejected}) order by _row_number limit {_REASON_EXAMPLES}"
+    ).fetchall()
+    return "; ".join(f"row {n}: {text}" for n, text in rows)
+
+
+_STYLES = (
+    ("snake_case", re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")),
+    ("UPPER_SNAKE", re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*")),
+    ("PascalCase", re.compile(r"([A-Z][a-z0-9]*)+(_[A-Za-z0-9]+)*(__c)?")),
+    ("camelCase", re.compile(r"[a-z][a-z0-9]*([A-Z][a-z0-9]*)+")),
+    ("spaced", re.compile(r".* .*")),
+)
+
+
+def column_style(names: list[str]) -> str | None:
+    """How the header spells its columns (`snake_case`, `PascalCase`, ... or `mixed: a+b`)."""
+    styles = set()
+    for name in names:
+        clean = name.lstrip("\ufeff").strip()
+        styles.add(next((s for s, pat in _STYLES if pat.fullmatch(clean)), "other"))
+    if not styles:
+        return None
+    return styles.pop() if len(styles) == 1 else "mixed: " + "+".join(sorted(styles))
+
+
+def ledger_reconciliation_problems(
+    con: duckdb.DuckDBPyConnection, contracts: Contracts | None = None
+) -> list[str]:
+    """Every way the ledger disagrees with itself or with the raw and quarantine tables.
+
+    For `loaded` files: rows_read = rows_loaded + rows_quarantined; the raw tables hold exactly
+    rows_loaded rows of the batch; quarantine holds rows_quarantined rows of that attempt. For
+    every file: quarantine rows of an attempt match its ledger row. Raw rows without a loaded
+    ledger row are orphans. Empty list = reconciled.
+    """
+    contracts = contracts or load_contracts()
+    problems = [
+        f"{src} ({batch}): rows_read {read} != rows_loaded {loaded} + rows_quarantined {quar}"
+        for src, batch, read, loaded, quar in con.execute(
+            "select source_file, batch_id, rows_read, rows_loaded, rows_quarantined from audit.load_ledger "
+            "where status = 'loaded' and rows_read != rows_loaded + rows_quarantined order by source_file"
+        ).fetchall()
+    ]
+    raw_counts = " union all ".join(
+        f"select _batch_id, _loaded_at, count(*) as n from {e.raw_table} group by all"
+        for e in contracts.entities
+    )
+    rows = con.execute(
+        f"with raw as ({raw_counts}), "
+        "q as (select batch_id, quarantined_at, count(*) as n from audit.quarantine group by all), "
+        "l as (select * from audit.load_ledger where status in ('loaded', 'rejected')) "
+        "select l.source_file, l.batch_id, l.status, l.rows_loaded, coalesce(raw.n, 0), "
+        "l.rows_quarantined, coalesce(q.n, 0) from l "
+        "left join raw on raw._batch_id = l.batch_id and raw._loaded_at = l.attempt_at "
+        "left join q on q.batch_id = l.batch_id and q.quarantined_at = l.attempt_at "
+        "where coalesce(raw.n, 0) != l.rows_loaded or coalesce(q.n, 0) != l.rows_quarantined "
+        "order by l.source_file"
+    ).fetchall()
+    for src, batch, status, loaded, raw_n, quar, q_n in rows:
+        problems.append(
+            f"{src} ({batch}, {status}): ledger rows_loaded {loaded} / rows_quarantined {quar}, "
+            f"but raw holds {raw_n} and quarantine {q_n}"
+        )
+    orphans = con.execute(
+        f"with raw as ({raw_counts}) select raw._batch_id, sum(raw.n) from raw "
+        "anti join (select * from audit.load_ledger where status = 'loaded') l "
+        "on l.batch_id = raw._batch_id and l.attempt_at = raw._loaded_at group by 1 order by 1"
+    ).fetchall()
+    problems += [f"raw batch {b} ({n} rows) has no loaded ledger row" for b, n in orphans]
+    return problems

@@ -1,0 +1,458 @@
+"""Extract file readers: bytes on disk -> a DuckDB temp table of text fields, one row per record.
+
+Owns: file-name extensions, content hashing, gzip integrity, encoding detection (UTF-8, UTF-8 with
+BOM, CP932 - decided per FILE by strict decoding of the whole file, never per row), CP932 ->
+UTF-8 transcoding, CSV/JSONL/Parquet parsing, record numbering and the detection of records a
+parser could not read. It knows nothing about contracts: the loader maps and casts the fields.
+
+Why two CSV/JSONL paths:
+- fast path: DuckDB's native reader (`read_csv` all-varchar with `store_rejects`,
+  `read_json_objects`), numbered in file order. DuckDB reports most malformed records as rejects,
+  but not all (an unterminated quote with `parallel=false`, a whitespace-only line are skipped
+  without a trace), so every text file is also counted independently (a quote-aware newline count
+  done with numpy in the same pass as the encoding check).
+- exact path: when DuckDB rejected anything or its count disagrees with the independent count,
+  Python's `csv` / line reader re-parses the file record by record, so every record gets its exact
+  1-based number and every malformed one its raw text and reason. Malformed files are small or
+  rare; the fast path carries the volume.
+Record numbers are 1-based, header excluded, blank lines not counted (like DuckDB and `csv`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+CHUNK = 1 << 20
+# Longest extension first so `x.csv.gz` is not taken for `x.csv`.
+EXTENSIONS: tuple[tuple[str, str, str | None], ...] = (
+    (".csv.gz", "csv", "gzip"),
+    (".jsonl.gz", "jsonl", "gzip"),
+    (".csv", "csv", None),
+    (".jsonl", "jsonl", None),
+    (".parquet", "parquet", None),
+)
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read (reason in the message): the loader rejects it."""
+
+
+def split_extension(name: str) -> tuple[str, str, str | None] | None:
+    """`Lead.csv.gz` -> (`Lead`, `csv`, `gzip`); None for an unsupported extension."""
+    lower = name.lower()
+    for ext, fmt, compression in EXTENSIONS:
+        if lower.endswith(ext) and len(name) > len(ext):
+            return name[: -len(ext)], fmt, compression
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _RecordCounter:
+    """Counts non-blank records in a byte stream; newlines inside double quotes do not end one.
+
+    Quote parity is exact for RFC 4180 files (`""` toggles twice). It overcounts or undercounts
+    on malformed quoting, which is the point: any disagreement with the parser sends the file to
+    the exact path.
+    """
+
+    def __init__(self, quoting: bool) -> None:
+        import numpy as np  # only the loader's scan pass needs it
+
+        self.np = np
+        self.quoting = quoting
+        self.offset = 0  # bytes seen before the current chunk
+        self.last_term = -1  # position of the last record-ending newline
+        self.quotes = 0  # quotes seen so far (parity = inside a quoted field)
+        self.prev_byte = -1
+        self.records = 0
+
+    def feed(self, chunk: bytes) -> None:
+        np = self.np
+        if not chunk:
+            return
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        newline = arr == 10
+        if self.quoting:
+            quotes = np.cumsum(arr == 34, dtype=np.int64)
+            newline &= ((quotes + self.quotes) & 1) == 0
+            self.quotes += int(quotes[-1])
+        pos = np.flatnonzero(newline)
+        if pos.size:
+            starts = np.empty_like(pos)
+            starts[0] = self.last_term + 1 - self.offset
+            starts[1:] = pos[:-1] + 1
+            length = pos - starts
+            before = np.where(pos > 0, arr[np.maximum(pos - 1, 0)], self.prev_byte)
+            blank = (length == 0) | ((length == 1) & (before == 13))
+            self.records += int(pos.size - np.count_nonzero(blank))
+            self.last_term = self.offset + int(pos[-1])
+        self.offset += len(chunk)
+        self.prev_byte = int(arr[-1])
+
+    def finish(self) -> int:
+        tail = self.offset - self.last_term - 1
+        if tail > 1 or (tail == 1 and self.prev_byte != 13):
+            self.records += 1
+        return self.records
+
+
+@dataclass
+class ScannedFile:
+    """What one pass over a text file found out (parquet files are not scanned)."""
+
+    path: Path
+    fmt: str
+    compression: str | None
+    encoding: str  # utf-8 | utf-8-sig | cp932 | binary
+    text_path: Path  # file DuckDB reads: the original, or a UTF-8 transcode of a CP932 file
+    text_compression: str | None  # compression of text_path
+    records: int | None  # independent count of non-blank records (CSV: header included)
+    empty: bool = False
+
+
+def _open_bytes(path: Path, compression: str | None):
+    return gzip.open(path, "rb") if compression == "gzip" else open(path, "rb")
+
+
+def _iter_decompressed(path: Path, compression: str | None):
+    """Yield the file's content bytes; a corrupt or truncated gzip raises UnreadableFile."""
+    try:
+        with _open_bytes(path, compression) as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise UnreadableFile(f"corrupt or truncated gzip: {exc}") from exc
+
+
+def scan_text_file(path: Path, fmt: str, compression: str | None, tmp_dir: Path) -> ScannedFile:
+    """Decide the encoding of a CSV/JSONL file, transcode CP932, count its records.
+
+    Raises UnreadableFile for an empty file, a corrupt gzip or bytes that are neither UTF-8
+    nor CP932.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    counter = _RecordCounter(quoting=fmt == "csv")
+    first = b""
+    size = 0
+    utf8_error: str | None = None
+    for chunk in _iter_decompressed(path, compression):
+        if size == 0:
+            first = chunk[:3]
+        size += len(chunk)
+        if utf8_error is None:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                utf8_error = f"byte {size - len(chunk) + exc.start}"
+        counter.feed(chunk)
+    if utf8_error is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_error = "end of file"
+    if size == 0:
+        raise UnreadableFile("empty file (0 bytes)")
+    if utf8_error is None:
+        encoding = "utf-8-sig" if first == codecs.BOM_UTF8 else "utf-8"
+        return ScannedFile(path, fmt, compression, encoding, path, compression, counter.finish())
+    return _transcode_cp932(path, fmt, compression, tmp_dir, utf8_error)
+
+
+def _transcode_cp932(
+    path: Path, fmt: str, compression: str | None, tmp_dir: Path, utf8_error: str
+) -> ScannedFile:
+    """Stream a CP932 file into a UTF-8 temp file (DuckDB has no offline CP932 reader)."""
+    decoder = codecs.getincrementaldecoder("cp932")("strict")
+    counter = _RecordCounter(quoting=fmt == "csv")
+    out_path = tmp_dir / f"{path.name}.utf8.{fmt}"
+    done = 0
+    try:
+        with open(out_path, "wb") as out:
+            for chunk in _iter_decompressed(path, compression):
+                text = decoder.decode(chunk).encode("utf-8")
+                done += len(chunk)
+                counter.feed(text)
+                out.write(text)
+            tail = decoder.decode(b"", final=True).encode("utf-8")
+            counter.feed(tail)
+            out.write(tail)
+    except UnicodeDecodeError as exc:
+        out_path.unlink(missing_ok=True)
+        raise UnreadableFile(
+            f"not valid UTF-8 (first bad {utf8_error}) nor CP932 (first bad byte {done + exc.start})"
+        ) from exc
+    return ScannedFile(path, fmt, compression, "cp932", out_path, None, counter.finish())
+
+
+@dataclass
+class StagedFile:
+    """A file's records in DuckDB temp tables, every field as text.
+
+    `table` has `_row_number` (1-based record number) and one varchar column per field,
+    named `f0..fN` in `fields` order; JSONL adds `_raw` (the record's JSON text).
+    `rejected` has `_row_number, raw_values, reason` for records no parser could split.
+    """
+
+    table: str
+    rejected: str
+    fields: list[str]
+    rows_read: int
+    encoding: str
+    path_used: str  # fast | exact | parquet
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+
+
+def _create_rejected(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(
+        f"create or replace temp table {name} (_row_number bigint, raw_values varchar, reason varchar)"
+    )
+
+
+def _read_header(scan: ScannedFile) -> list[str] | None:
+    """First non-blank CSV record, parsed by `csv` (None when the file has only blank lines)."""
+    opener = gzip.open if scan.text_compression == "gzip" else open
+    with opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as fh:
+        try:
+            for row in csv.reader(fh, strict=True):
+                if row:
+                    return row
+        except csv.Error as exc:
+            raise UnreadableFile(f"unreadable CSV header: {exc}") from exc
+    return None
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, compression: str | None, prefix: str, tmp_dir: Path
+) -> StagedFile:
+    """Read one extract file into temp tables `<prefix>_stage` / `<prefix>_rej`.
+
+    Raises UnreadableFile when the file as a whole cannot be read.
+    """
+    if fmt == "parquet":
+        return _stage_parquet(con, path, prefix)
+    scan = scan_text_file(path, fmt, compression, tmp_dir)
+    if fmt == "csv":
+        return _stage_csv(con, scan, prefix, tmp_dir)
+    return _stage_jsonl(con, scan, prefix, tmp_dir)
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str, tmp_dir: Path) -> StagedFile:
+    header = _read_header(scan)
+    if header is None:
+        raise UnreadableFile("empty file (no header line)")
+    stage, rej = f"{prefix}_stage", f"{prefix}_rej"
+    rj_table, rj_scan = f"{prefix}_rjt", f"{prefix}_rjs"
+    columns = "{" + ", ".join(f"{_lit(f'f{i}')}: 'varchar'" for i in range(len(header))) + "}"
+    compression = _lit(scan.text_compression or "none")
+    # Insertion order is what numbers the records: keep it for this scan whatever the caller set.
+    con.execute("set preserve_insertion_order = true")
+    con.execute(
+        f"create or replace temp table {stage} as "
+        f"select row_number() over () as _row_number, * from read_csv({_lit(str(scan.text_path))}, "
+        f"columns = {columns}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"escape = '\"', compression = {compression}, strict_mode = true, ignore_errors = true, "
+        f"store_rejects = true, rejects_table = {_lit(rj_table)}, rejects_scan = {_lit(rj_scan)})"
+    )
+    rejects = _count(con, rj_table)
+    rows = _count(con, stage)
+    _create_rejected(con, rej)
+    expected = (scan.records or 0) - 1
+    if rejects == 0 and rows == expected:
+        return StagedFile(stage, rej, header, rows, scan.encoding, "fast")
+    rows_read = _stage_csv_exact(con, scan, header, stage, rej, tmp_dir)
+    return StagedFile(stage, rej, header, rows_read, scan.encoding, "exact")
+
+
+def _stage_csv_exact(
+    con: duckdb.DuckDBPyConnection, scan: ScannedFile, header: list[str], stage: str, rej: str, tmp_dir: Path
+) -> int:
+    """Re-parse with Python's csv module: exact numbers, raw text and reason for every bad record."""
+    width = len(header)
+    good_path, bad_path = tmp_dir / "exact_good.csv", tmp_dir / "exact_bad.csv"
+    opener = gzip.open if scan.text_compression == "gzip" else open
+    record = 0
+    seen_header = False
+    with (
+        opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as src,
+        open(good_path, "w", encoding="utf-8", newline="") as good_fh,
+        open(bad_path, "w", encoding="utf-8", newline="") as bad_fh,
+    ):
+        good = csv.writer(good_fh, quoting=csv.QUOTE_ALL)
+        bad = csv.writer(bad_fh, quoting=csv.QUOTE_ALL)
+        reader = csv.reader(src, strict=True)
+        while True:
+            line_before = reader.line_num
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                record += 1
+                raw = {"_physical_line": line_before + 1}
+                bad.writerow([record, json.dumps(raw), f"malformed CSV record: {exc}"])
+                continue
+            if not row:
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            record += 1
+            if len(row) != width:
+                raw = {(header[i] if i < width else f"_field_{i + 1}"): v for i, v in enumerate(row)}
+                reason = f"wrong number of fields: {len(row)} instead of {width}"
+                bad.writerow([record, json.dumps(raw, ensure_ascii=False), reason])
+            else:
+                good.writerow([record, *row])
+    columns = "{'_row_number': 'bigint', " + ", ".join(f"'f{i}': 'varchar'" for i in range(width)) + "}"
+    con.execute(
+        f"create or replace temp table {stage} as select * from read_csv({_lit(str(good_path))}, "
+        f"columns = {columns}, header = false, auto_detect = false, delim = ',', quote = '\"', escape = '\"')"
+    )
+    con.execute(
+        f"insert into {rej} select * from read_csv({_lit(str(bad_path))}, header = false, "
+        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+        "columns = {'_row_number': 'bigint', 'raw_values': 'varchar', 'reason': 'varchar'})"
+    )
+    return record
+
+
+def _stage_jsonl(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str, tmp_dir: Path) -> StagedFile:
+    lines, stage, rej = f"{prefix}_lines", f"{prefix}_stage", f"{prefix}_rej"
+    compression = _lit(scan.text_compression or "none")
+    con.execute("set preserve_insertion_order = true")
+    # ignore_errors turns a malformed line into NULL (it is not dropped); the count check below
+    # catches anything the reader skipped.
+    con.execute(
+        f"create or replace temp table {lines} as select row_number() over () as _row_number, "
+        f"json as _raw from read_json_objects({_lit(str(scan.text_path))}, "
+        f"format = 'newline_delimited', ignore_errors = true, compression = {compression})"
+    )
+    _create_rejected(con, rej)
+    rows = _count(con, lines)
+    nulls = int(con.execute(f"select count(*) from {lines} where _raw is null").fetchall()[0][0])
+    path_used = "fast"
+    if nulls or rows != scan.records:
+        path_used = "exact"
+        rows = _stage_jsonl_exact(con, scan, lines, tmp_dir)
+    con.execute(
+        f"insert into {rej} select _row_number, "
+        "case when json_valid(_raw) then _raw else to_json(_raw) end, "
+        "case when json_valid(_raw) then 'JSON record is not an object' else 'malformed JSON record' end "
+        f"from {lines} where not coalesce(json_valid(_raw) and json_type(_raw) = 'OBJECT', false)"
+    )
+    keys = [
+        r[0]
+        for r in con.execute(
+            f"select k from (select unnest(json_keys(_raw)) as k, _row_number from {lines} "
+            "where json_valid(_raw) and json_type(_raw) = 'OBJECT') group by k order by min(_row_number), k"
+        ).fetchall()
+    ]
+    # JSON path quoting: a key with a quote or backslash is escaped inside "...".
+    extracts = [
+        f"json_extract_string(_raw, {_lit('$.' + json.dumps(k, ensure_ascii=False))}) as f{i}"
+        for i, k in enumerate(keys)
+    ]
+    con.execute(
+        f"create or replace temp table {stage} as select _row_number, _raw"
+        + "".join(f", {e}" for e in extracts)
+        + f" from {lines} where json_valid(_raw) and json_type(_raw) = 'OBJECT'"
+    )
+    return StagedFile(stage, rej, keys, rows, scan.encoding, path_used)
+
+
+def _stage_jsonl_exact(con: duckdb.DuckDBPyConnection, scan: ScannedFile, lines: str, tmp_dir: Path) -> int:
+    """Number non-blank lines in Python; DuckDB then validates each line's JSON."""
+    out_path = tmp_dir / "exact_lines.csv"
+    opener = gzip.open if scan.text_compression == "gzip" else open
+    record = 0
+    with (
+        opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as src,
+        open(out_path, "w", encoding="utf-8", newline="") as out_fh,
+    ):
+        out = csv.writer(out_fh, quoting=csv.QUOTE_ALL)
+        for line in src:
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            record += 1
+            out.writerow([record, text])
+    con.execute(
+        f"create or replace temp table {lines} as select * from read_csv({_lit(str(out_path))}, "
+        "columns = {'_row_number': 'bigint', '_raw': 'varchar'}, header = false, auto_detect = false, "
+        "delim = ',', quote = '\"', escape = '\"')"
+    )
+    return record
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, prefix: str) -> StagedFile:
+    stage, rej = f"{prefix}_stage", f"{prefix}_rej"
+    src = f"read_parquet({_lit(str(path))}, file_row_number = true)"
+    try:
+        described = con.execute(f"describe select * from {src}").fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFile(f"unreadable parquet: {exc}".splitlines()[0]) from exc
+    fields, exprs = [], []
+    for name, typ, *_ in described:
+        if name == "file_row_number":
+            continue
+        col = _q(name)
+        if typ.startswith("TIMESTAMP WITH TIME ZONE"):
+            # An instant: write it with an explicit UTC offset so the parser does not apply
+            # the no-offset time zone to it.
+            expr = f"strftime(timezone('UTC', {col}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+        else:
+            expr = f"cast({col} as varchar)"
+        exprs.append(f"{expr} as f{len(fields)}")
+        fields.append(name)
+    try:
+        con.execute(
+            f"create or replace temp table {stage} as select file_row_number + 1 as _row_number"
+            + "".join(f", {e}" for e in exprs)
+            + f" from {src}"
+        )
+    except duckdb.Error as exc:
+        raise UnreadableFile(f"unreadable parquet: {exc}".splitlines()[0]) from exc
+    _create_rejected(con, rej)
+    return StagedFile(stage, rej, fields, _count(con, stage), "binary", "parquet")
+
+
+def drop_staged(con: duckdb.DuckDBPyConnection, prefix: str, tmp_dir: Path) -> None:
+    """Drop every temp table named `<prefix>_*` and the temp files (also after a failure)."""
+    names = con.execute(
+        "select table_name from duckdb_tables() where temporary and starts_with(table_name, ?)",
+        [prefix + "_"],
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f"drop table if exists {_q(name)}")
+    shutil.rmtree(tmp_dir, ignore_errors=True)
