@@ -1,0 +1,44 @@
+"""Check implementations: what one check found, before it becomes a `CheckResult`.
+
+`gx.py` runs the row-wise kinds through Great Expectations on a pandas frame, `sql.py` the
+set-based kinds in DuckDB. Both return an `Outcome` per check and never raise for a single
+check: a crash is an Outcome with `crashed=True` (status 'error', not 'fail').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from expectations.results import utc_now
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    observed: str | None
+    threshold: str | None
+    failing_row_count: int | None = None
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    crashed: bool = False
+    message: str | None = None
+    started_at: datetime = field(default_factory=utc_now)
+    ended_at: datetime = field(default_factory=utc_now)
+
+
+def crashed(exc: BaseException | str, threshold: str | None, started_at: datetime) -> Outcome:
+    text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    return Outcome(
+        passed=False,
+        observed=None,
+        threshold=threshold,
+        crashed=True,
+        message=text[:2000],
+        started_at=started_at,
+        ended_at=utc_now(),
+    )
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %"

@@ -1,0 +1,212 @@
+"""The one entry point that runs data-quality suites: `run_suite` and `run_layer`.
+
+A suite (expectations.suites) is run against the live DuckDB connection: row-wise checks through
+Great Expectations on a frame of the rows in scope, set-based checks in SQL. Every check yields
+exactly one `CheckResult` (a crash is status 'error', never an exception out of here), and the
+results are appended to audit.dq_results unless `record=False`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from expectations.checks import Outcome, crashed
+from expectations.checks.gx import partition_bounds, run_gx_checks
+from expectations.checks.sql import run_sql_check
+from expectations.history import dbt_results, load_results, record_dbt_results, record_results
+from expectations.results import TRIGGERS, CheckResult, status_for, utc_now
+from expectations.suites import Suite, load_suite, suites_for_layer
+from ingestion.contracts import quote_ident
+from ingestion.rules import rules_version
+
+__all__ = [
+    "CODE_VERSION",
+    "dbt_results",
+    "load_results",
+    "record_dbt_results",
+    "record_results",
+    "run_layer",
+    "run_suite",
+]
+
+CODE_VERSION = "expectations 0.1.0"
+
+
+def _columns(con, suite: Suite) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [suite.schema, suite.table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _scope(con, suite: Suite, partition: str | None) -> tuple[date, date] | None:
+    """The extract dates a partitioned suite validates: the given partition, else the latest."""
+    if suite.partition_column is None:
+        return None
+    bounds = partition_bounds(partition)
+    if bounds:
+        return bounds
+    col = quote_ident(suite.partition_column)
+    latest = con.execute(
+        f"select max({col}) from {quote_ident(suite.schema)}.{quote_ident(suite.table)}"
+    ).fetchall()
+    day = latest[0][0]
+    return (day, day) if day else None
+
+
+def _frame(con, suite: Suite, columns: list[str], scope: tuple[date, date] | None):
+    """The rows in scope, only the columns the GX checks and samples need (missing columns are
+    left out, so a check on one crashes alone with GX's 'column does not exist')."""
+    available = set(_columns(con, suite))
+    wanted = [c for c in dict.fromkeys(columns) if c in available]
+    select = ", ".join(quote_ident(c) for c in wanted) or "1 as _no_columns"
+    sql = f"select {select} from {quote_ident(suite.schema)}.{quote_ident(suite.table)}"
+    params: list = []
+    if suite.partition_column is not None:
+        if scope is None:
+            sql += " where false"
+        else:
+            sql += f" where {quote_ident(suite.partition_column)} between ? and ?"
+            params = list(scope)
+    return con.execute(sql, params).df()
+
+
+def run_suite(
+    con,
+    suite_name: str | Suite,
+    *,
+    run_id: str,
+    trigger: str,
+    partition: str | None = None,
+    code_version: str | None = None,
+    record: bool = True,
+) -> list[CheckResult]:
+    """Run the suite of asset `suite_name` (`raw_ma.leads`, `kpi_build.rpt_x`), or a `Suite`.
+
+    `partition`: for raw suites the extract date (`YYYY-MM-DD`, or `start..end`) to validate,
+    default the latest loaded; for other suites only a label stored with the results.
+    """
+    if trigger not in TRIGGERS:
+        raise ValueError(f"trigger {trigger!r} not in {TRIGGERS}")
+    started = utc_now()
+    try:
+        suite = suite_name if isinstance(suite_name, Suite) else load_suite(con, suite_name)
+    except Exception as exc:  # the suite itself cannot be built: one 'error' result says so
+        return _finish(
+            con,
+            [_result_for_broken_suite(suite_name, exc, started)],
+            run_id,
+            trigger,
+            partition,
+            code_version,
+            record,
+        )
+    results: list[CheckResult] = []
+    try:
+        scope = _scope(con, suite, partition)
+    except Exception as exc:
+        scope, scope_error = None, exc
+    else:
+        scope_error = None
+    label = partition or (f"{scope[0]}" if scope and scope[0] == scope[1] else None)
+    if scope and scope[0] != scope[1] and not partition:
+        label = f"{scope[0]}..{scope[1]}"
+
+    gx_checks = [c for c in suite.checks if c.source == "great_expectations"]
+    outcomes: dict[str, Outcome] = {}
+    if gx_checks:
+        start = utc_now()
+        try:
+            if scope_error:
+                raise scope_error
+            frame = _frame(
+                con, suite, [*suite.sample_columns, *(c.column for c in gx_checks if c.column)], scope
+            )
+            for check, outcome in zip(
+                gx_checks, run_gx_checks(suite, gx_checks, frame, scope[1] if scope else None), strict=True
+            ):
+                outcomes[check.name] = outcome
+        except Exception as exc:  # the rows could not be read: each GX check crashed
+            for check in gx_checks:
+                outcomes[check.name] = crashed(exc, None, start)
+    for check in suite.checks:
+        if check.source == "sql":
+            outcomes[check.name] = (
+                crashed(scope_error, None, utc_now())
+                if scope_error
+                else run_sql_check(con, suite, check, scope[1] if scope else None)
+            )
+    for check in suite.checks:
+        o = outcomes[check.name]
+        results.append(
+            CheckResult(
+                check_name=check.name,
+                asset=suite.asset,
+                severity=check.severity,
+                status=status_for(passed=o.passed, crashed=o.crashed, severity=check.severity),
+                observed_value=o.observed,
+                threshold=o.threshold,
+                failing_row_count=o.failing_row_count,
+                sample=o.sample,
+                definition_hash=check.definition_hash,
+                definition_version=suite.version,
+                started_at=o.started_at,
+                ended_at=o.ended_at,
+                check_source=check.source,
+                message=o.message,
+            )
+        )
+    return _finish(con, results, run_id, trigger, label, code_version, record)
+
+
+def _result_for_broken_suite(suite_name: str, exc: Exception, started) -> CheckResult:
+    return CheckResult(
+        check_name="suite_loads",
+        asset=suite_name,
+        severity="error",
+        status="error",
+        observed_value=None,
+        threshold="the suite definition loads",
+        failing_row_count=None,
+        started_at=started,
+        ended_at=utc_now(),
+        check_source="great_expectations",
+        message=f"{type(exc).__name__}: {exc}"[:2000],
+    )
+
+
+def _finish(con, results, run_id, trigger, partition, code_version, record) -> list[CheckResult]:
+    version = rules_version()
+    for r in results:
+        r.run_id, r.trigger, r.partition = run_id, trigger, partition
+        r.code_version, r.rules_version = code_version or CODE_VERSION, version
+    if record:
+        record_results(con, results)
+    return results
+
+
+def run_layer(
+    con,
+    layer: str,
+    *,
+    run_id: str,
+    trigger: str,
+    partition: str | None = None,
+    code_version: str | None = None,
+    record: bool = True,
+) -> list[CheckResult]:
+    """Run every suite of a layer: 'raw' (all raw schemas), 'raw_ma' / 'raw_sfa' / 'raw_cs', or
+    'kpi_build' (every table there, by convention unless it has its own suite)."""
+    results: list[CheckResult] = []
+    for name in suites_for_layer(con, layer):
+        results += run_suite(
+            con,
+            name,
+            run_id=run_id,
+            trigger=trigger,
+            partition=partition,
+            code_version=code_version,
+            record=record,
+        )
+    return results
