@@ -54,16 +54,16 @@ scored as (
         activity_id,
         score_delta,
         is_cycle_start,
-        sum(score_delta) over (
+        cast(sum(score_delta) over (
             partition by lead_id
             order by event_at, event_order, activity_id nulls first
             rows between unbounded preceding and current row
-        ) as score,
-        1 + sum(is_cycle_start) over (
+        ) as bigint) as score,
+        cast(1 + sum(is_cycle_start) over (
             partition by lead_id
             order by event_at, event_order, activity_id nulls first
             rows between unbounded preceding and current row
-        ) as cycle_number
+        ) as integer) as cycle_number
     from timeline
 
 ),
