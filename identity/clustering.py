@@ -9,8 +9,29 @@ a steward cannot_link pair would end up together. Refused edges are returned for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 import pandas as pd
+
+# A probabilistic edge may not join two clusters whose names are all this dissimilar: group
+# companies share a domain, phone block or address, and one nameless record must not bridge them.
+_NAME_GUARD_RATIO = 0.8
+_NAME_GUARD_SAMPLE = 12  # names compared per side (clusters of one company have few spellings)
+
+
+@lru_cache(maxsize=500_000)
+def _name_ratio(a: str, b: str) -> float:
+    if a.isascii() != b.isascii():
+        return 1.0  # `sample` vs `サンプル`: different scripts cannot contradict each other
+    return SequenceMatcher(None, a, b).ratio()
+
+
+def _names_compatible(a: set[str], b: set[str]) -> bool:
+    if not a or not b:
+        return True
+    sa, sb = sorted(a)[:_NAME_GUARD_SAMPLE], sorted(b)[:_NAME_GUARD_SAMPLE]
+    return any(_name_ratio(x, y) >= _NAME_GUARD_RATIO for x in sa for y in sb)
 
 
 @dataclass
@@ -25,8 +46,10 @@ def cluster_records(
     corporate_numbers: list[str | None],
     edges: pd.DataFrame,
     cannot_links: list[tuple[int, int]] = (),
+    name_keys: list[str | None] | None = None,
 ) -> Clusters:
     n = len(corporate_numbers)
+    names: list[set[str]] = [{k} if isinstance(k, str) and k else set() for k in (name_keys or [None] * n)]
     parent = list(range(n))
     size = [1] * n
     # Only real strings are numbers: pandas hands missing values over as NaN (truthy, != itself).
@@ -64,11 +87,16 @@ def cluster_records(
             if forbidden(ra, rb) or forbidden(rb, ra):
                 refused.append((left, right, m, p, "steward_cannot_link"))
                 continue
+            if m == "splink" and not _names_compatible(names[ra], names[rb]):
+                refused.append((left, right, m, p, "names_dissimilar"))
+                continue
             if size[ra] < size[rb]:
                 ra, rb = rb, ra
             parent[rb] = ra
             size[ra] += size[rb]
             corp[ra] = corp[ra] or corp[rb]
+            names[ra] |= names[rb]
+            names[rb] = set()
             if rb in forbid:
                 forbid.setdefault(ra, set()).update(forbid.pop(rb))
         for x in (left, right):

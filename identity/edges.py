@@ -6,6 +6,8 @@ Owns: which agreements link two records without a model, and how strongly:
                      MA sfa_lead_id, SFA MA_Lead_Id__c) that the names do not contradict
   3 name_domain / name_phone / name_prefecture
                      same normalised name corroborated by a second attribute
+  5 name_unique      same normalised name, where all records of that name agree on (at most one)
+                     domain, prefecture and corporate number: nothing says there are two companies
 A shared domain alone is NOT evidence (group companies share one); it only feeds Splink.
 Runs in its own in-memory DuckDB connection over the record frame (star edges per group, so a
 group of n records costs n - 1 edges, never n^2).
@@ -25,6 +27,7 @@ PRIORITY = {
     "name_phone": 3,
     "name_prefecture": 3,
     "splink": 4,
+    "name_unique": 5,
 }
 
 _GROUP_RULES = {
@@ -70,6 +73,22 @@ def _group_sql(method: str, keys: tuple[str, ...]) -> str:
         where rid <> first_rid"""
 
 
+_NAME_UNIQUE_SQL = """
+    with names as (
+        select name_key
+        from records
+        where name_key is not null
+        group by name_key
+        having count(distinct domain) <= 1 and count(distinct prefecture) <= 1
+            and count(distinct corporate_number) <= 1 and count(*) > 1
+    ),
+    members as (
+        select r.rid, min(r.rid) over (partition by r.name_key) as first_rid
+        from records r join names using (name_key)
+    )
+    select first_rid as l, rid as r, 'name_unique' as method from members where rid <> first_rid"""
+
+
 def _xref_sql(min_similarity: float) -> str:
     joins = []
     for sys_l, ent_l, col, sys_r, ent_r in _XREFS:
@@ -110,7 +129,9 @@ def deterministic_edges(
     try:
         con.register("records_df", records[_RECORD_COLUMNS])
         con.execute("create temp table records as select * from records_df")
-        sql = " union all ".join(_group_sql(m, k) for m, k in _GROUP_RULES.items())
+        sql = " union all ".join(
+            [*(_group_sql(m, k) for m, k in _GROUP_RULES.items()), f"select * from ({_NAME_UNIQUE_SQL})"]
+        )
         edges = con.execute(sql).df()
         xref = con.execute(_xref_sql(min_xref_similarity)).df()
     finally:

@@ -204,7 +204,7 @@ def resolve_companies(
         method="splink", priority=PRIORITY["splink"]
     )
     edges = pd.concat([e for e in (must, det, splink_edges) if len(e)], ignore_index=True)
-    clusters = cluster_records(list(records.corporate_number), edges, cannot)
+    clusters = cluster_records(list(records.corporate_number), edges, cannot, list(records.name_key))
     labels = clusters.labels
     for method, n in edges.method.value_counts().items():
         stats[f"edges_{method}"] = int(n)
