@@ -1,0 +1,90 @@
+-- PERIOD view of the lead funnel: every entry of a lead into a stage, counted in the reporting
+-- day/week/month it happened (fct_lifecycle_events), sliced by the lead cycle's source, campaign,
+-- company segment and owner. Counts only: a ratio of two flows of the same period (MQLs of this
+-- month over leads of this month) is not a conversion and can exceed 1; the conversion rates live
+-- in the COHORT view rpt_funnel_cohort (see _kpi__docs.md).
+{%- set slices = kpi_lead_slices() %}
+{%- set stages = ['lead', 'mql', 'sal', 'sql', 'opportunity', 'won', 'lost', 'recycled', 'disqualified'] %}
+
+with
+
+lifecycle_events as (
+
+    select * from {{ ref('fct_lifecycle_events') }}
+
+),
+
+lead_funnel as (
+
+    select * from {{ ref('fct_lead_funnel') }}
+
+),
+
+users as (
+
+    select * from {{ ref('dim_users') }}
+
+),
+
+date_grains as (
+
+    {{ kpi_date_grains() }}
+
+),
+
+stage_events as (
+
+    select
+        lifecycle_events.stage,
+        {{ kpi_local_date('lifecycle_events.occurred_at') }} as event_date,
+        {{ kpi_lead_slice_values('lead_funnel', 'users') }}
+    from lifecycle_events
+    left join lead_funnel
+        on lead_funnel.lead_cycle_id = lifecycle_events.lead_cycle_id
+    left join users
+        on users.user_id = lead_funnel.is_owner_user_id
+    where lifecycle_events.subject_type = 'lead'
+
+),
+
+periodized as (
+
+    select
+        date_grains.grain,
+        date_grains.period_start,
+        stage_events.*
+    from stage_events
+    inner join date_grains
+        on date_grains.date_day = stage_events.event_date
+
+),
+
+aggregated as (
+
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        {%- for stage in stages %}
+        {{ kpi_count_if("stage = '" ~ stage ~ "'") }} as {{ stage }}_count{{ ',' if not loop.last }}
+        {%- endfor %}
+    from periodized
+    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
+
+),
+
+final as (
+
+    select
+        grain,
+        period_start,
+        {{ kpi_slice_columns(slices, 'aggregated') }}
+        {%- for stage in stages %}
+        {{ stage }}_count,
+        {%- endfor %}
+        {{ kpi_rules_version() }} as rules_version
+    from aggregated
+
+)
+
+select * from final
