@@ -88,10 +88,14 @@ def day_over_day(con, suite: Suite, check: CheckDef) -> Outcome:
     date_col, cols = quote_ident(p["date_column"]), list(p["columns"])
     lo, hi, base = float(p["min_ratio"]), float(p["max_ratio"]), float(p["min_base"])
     threshold = f"last day / previous day in [{lo:g}, {hi:g}] where previous >= {base:g}"
+    if p.get("filters"):
+        threshold += " (rows " + ", ".join(f"{k} = {v}" for k, v in p["filters"].items()) + ")"
+    filters = dict(p.get("filters") or {})
     sums = ", ".join(f"sum({quote_ident(c)}) as {quote_ident(c)}" for c in cols)
+    where = " and ".join([f"{date_col} is not null", *(f"{quote_ident(k)} = ?" for k in filters)])
     cursor = con.execute(
-        f"select {date_col} as d, {sums} from {_relation(suite.asset)} "
-        f"where {date_col} is not null group by 1 order by 1 desc limit 2"
+        f"select {date_col} as d, {sums} from {_relation(suite.asset)} where {where} group by 1 order by 1 desc limit 2",
+        list(filters.values()),
     )
     rows = _records(cursor)
     if len(rows) < 2:

@@ -71,17 +71,37 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         create schema staging;
         create view staging.stg_ma__leads as select distinct on (lead_id) * from raw_ma.leads;
         create schema kpi_build;
-        create table kpi_build.rpt_funnel_monthly as
-        select * from (values
-            ('2025-03', 'webinar', 400, 120, 60, 30, 12, 3, 0.3, 0.25, 1200000.0),
-            ('2025-04', 'webinar', 420, 130, 70, 35, 14, 5, 0.31, 0.36, 2500000.0),
-            ('2025-04', 'paid_ads', 300, 60, 30, 12, 6, 2, 0.2, 0.33, 800000.0)
-        ) t(cohort_month, lead_source, leads_count, mql_count, sal_count, sql_count, opportunity_count,
-            won_count, mql_rate, win_rate, won_amount_jpy);
-        create table kpi_build.rpt_marketing_daily as
-        select date '2025-04-01' + cast(i as integer) as report_date, 'webinar' as channel,
-               100 + i as leads_count, 50000.0 + i as spend_jpy, 500.0 as cpa_jpy
+        -- The marts' shared shape (dbt_project/macros/kpi/kpi_shape.sql): grain, period_start,
+        -- slice_name with an 'all' roll-up, counts, money in *_jpy, rates in *_rate.
+        create table kpi_build.rpt_funnel_cohort as
+        with days as (
+            select date '2025-04-01' + cast(i as integer) as d, 100 + i as leads from range(8) t(i)
+        ),
+        rows as (
+            select 'day' as grain, d as period_start, 'all' as slice_name, 'all' as lead_source, leads from days
+            union all
+            select 'day', d, 'lead_source', 'webinar', leads // 2 from days
+            union all
+            select 'month', date '2025-04-01', 'all', 'all', sum(leads) from days
+        )
+        select
+            grain, period_start, slice_name, lead_source,
+            cast(leads as bigint) as lead_count,
+            cast(leads * 3 // 10 as bigint) as mql_count,
+            cast(leads // 10 as bigint) as sql_count,
+            cast(leads // 20 as bigint) as opportunity_count,
+            cast(leads // 50 as bigint) as won_count,
+            cast(leads // 50 * 1000000 as decimal(18, 2)) as won_amount_jpy,
+            cast(leads * 3 // 10 as double) / leads as mql_rate,
+            '2026.11.1' as rules_version
+        from rows;
+        create table kpi_build.rpt_sales_period as
+        select 'day' as grain, date '2025-04-01' + cast(i as integer) as period_start, 'all' as slice_name,
+               cast(10 + i as bigint) as won_count, cast(3000000 + i as decimal(18, 2)) as won_amount_jpy,
+               0.3 as win_rate, '2026.11.1' as rules_version
         from range(8) t(i);
+        create table kpi_build.rpt_sla_breaches (
+            lead_cycle_id varchar, sla_name varchar, owner_user_id varchar, hours_overdue double);
     """)
     return con
 

@@ -6,9 +6,12 @@ follow STYLE.md's naming rules instead of a column list:
 - `*_jpy`                      >= 0 (unless it matches SIGNED_COLUMNS)
 - `*_count`, `n_*`             >= 0
 - funnel stages (FUNNEL_STAGES) non-increasing along the funnel in every row of a cohort mart
-  (a table matching FUNNEL_TABLES that has at least two stage columns)
-- daily marts (DAILY_TABLES) change by at most the DAY_OVER_DAY bounds between the last two days
-- every mart has at least one row (publishing an empty mart would blank every dashboard)
+  (a table matching FUNNEL_TABLES or having a FUNNEL_COHORT_COLUMNS column, with >= 2 stages)
+- day-grain rows (`grain = 'day'`, the `slice_name = 'all'` roll-up, dated by `period_start`;
+  or a table named like DAILY_TABLES) change by at most the DAY_OVER_DAY bounds between the
+  last two days (a warning: a real campaign can move a day a lot)
+- every mart has at least one row (an empty mart would blank every dashboard), except the
+  exception lists (MAY_BE_EMPTY: no SLA breach is good news)
 Adjust the mappings below when the marts' conventions change; any change alters the suite's
 definition hash, and a deliberate policy change should bump VERSION.
 """
@@ -23,7 +26,7 @@ VERSION = "1"
 
 # Ordered funnel: (stage, accepted column names). The first present column of a stage is used.
 FUNNEL_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("leads", ("leads_count", "lead_count", "n_leads", "leads")),
+    ("leads", ("leads_count", "lead_count", "lead_cycle_count", "n_leads", "leads")),
     ("mql", ("mql_count", "mqls_count", "n_mql", "n_mqls", "mqls")),
     ("sal", ("sal_count", "sals_count", "n_sal", "n_sals", "sals")),
     ("sql", ("sql_count", "sqls_count", "n_sql", "n_sqls", "sqls")),
@@ -42,10 +45,14 @@ FUNNEL_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # Funnel shape holds per cohort (leads created in a period, followed through their stages),
 # not for period counts (an MQL this month may come from a lead of last month).
-FUNNEL_TABLES = ("*funnel*", "*cohort*")
+FUNNEL_TABLES = ("*cohort*",)
+FUNNEL_COHORT_COLUMNS = ("cohort_date", "cohort_week", "cohort_month", "cohort_start")
 SIGNED_COLUMNS = ("*_delta_*", "*_change_*", "net_*")
 DAILY_TABLES = ("*_daily", "*_day", "*_by_day")
-DATE_COLUMNS = ("date_day", "report_date", "activity_date", "event_date", "period_date", "day")
+DATE_COLUMNS = ("period_start", "date_day", "report_date", "activity_date", "event_date", "period_date")
+# Rows of one day across all slices: the marts' shared shape (dbt_project/macros/kpi/kpi_shape.sql).
+DAY_ROWS = {"grain": "day", "slice_name": "all"}
+MAY_BE_EMPTY = ("*breach*", "*review*")
 DAY_OVER_DAY = {"min_ratio": 0.1, "max_ratio": 10.0, "min_base": 20}
 
 
@@ -83,7 +90,12 @@ def build_suite(con, asset: str) -> Suite:
     schema, table = asset.split(".", 1)
     columns = _columns(con, schema, table)
     checks: list[CheckDef] = [
-        CheckDef(name="has_rows", kind="row_count", params={"min_rows": 1}, severity="error")
+        CheckDef(
+            name="has_rows",
+            kind="row_count",
+            params={"min_rows": 1},
+            severity="warn" if _matches(table, MAY_BE_EMPTY) else "error",
+        )
     ]
     for col in columns:
         if col.endswith("_rate"):
@@ -93,7 +105,8 @@ def build_suite(con, asset: str) -> Suite:
         elif _is_amount(col) or _is_count(col):
             checks.append(CheckDef(name=f"{col}_not_negative", kind="between", column=col, params={"min": 0}))
     stages = funnel_columns(columns)
-    if _matches(table, FUNNEL_TABLES) and len(stages) >= 2:
+    is_cohort = _matches(table, FUNNEL_TABLES) or any(c in columns for c in FUNNEL_COHORT_COLUMNS)
+    if is_cohort and len(stages) >= 2:
         checks.append(
             CheckDef(name="funnel_non_increasing", kind="funnel_monotonic", params={"stages": stages})
         )
@@ -101,12 +114,14 @@ def build_suite(con, asset: str) -> Suite:
         (c for c in columns if c.endswith("_date")), None
     )
     measures = [c for c in columns if c.endswith(("_count", "_jpy")) or c.startswith("n_")]
-    if _matches(table, DAILY_TABLES) and date_col and measures:
+    filters = {k: v for k, v in DAY_ROWS.items() if k in columns}
+    is_daily = "grain" in filters or _matches(table, DAILY_TABLES)
+    if is_daily and date_col and measures:
         checks.append(
             CheckDef(
                 name="day_over_day_change",
                 kind="day_over_day",
-                params={"date_column": date_col, "columns": measures, **DAY_OVER_DAY},
+                params={"date_column": date_col, "columns": measures, "filters": filters, **DAY_OVER_DAY},
                 severity="warn",
             )
         )
