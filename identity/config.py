@@ -24,7 +24,7 @@ DEFAULT_RULES = {
     # pairs in [low, match) are not linked and go to core.company_match_review
     "identity_review_probability": 0.50,
     # a cross-system id (sfa_account_id, converted_account_id, ...) is ignored as evidence when the
-    # two names are this dissimilar (Jaro-Winkler of the name keys, same script) and nothing else
+    # two names are this dissimilar (character-bigram Dice of the name keys, same script) and nothing else
     # (domain, phone, corporate number) agrees
     "identity_xref_min_name_similarity": 0.60,
 }

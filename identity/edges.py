@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from identity.normalize import bigram_dice_sql
+
 EDGE_COLUMNS = ["l", "r", "method", "priority", "match_probability"]
 
 PRIORITY = {
@@ -51,6 +53,7 @@ _RECORD_COLUMNS = [
     "source_entity",
     "source_record_id",
     "name_key",
+    "name_grams",
     "domain",
     "corporate_number",
     "phone",
@@ -94,6 +97,7 @@ def _xref_sql(min_similarity: float) -> str:
     for sys_l, ent_l, col, sys_r, ent_r in _XREFS:
         joins.append(f"""
             select a.rid as l, b.rid as r, a.name_key as name_l, b.name_key as name_r,
+                {bigram_dice_sql("a.name_grams", "b.name_grams")} as name_similarity,
                 a.domain = b.domain or a.corporate_number = b.corporate_number
                     or a.phone = b.phone as corroborated
             from records a
@@ -109,7 +113,7 @@ def _xref_sql(min_similarity: float) -> str:
                 name_l is not null and name_r is not null
                     and regexp_matches(name_l, '^[ -~]+$') = regexp_matches(name_r, '^[ -~]+$')
                     as comparable,
-                coalesce(jaro_winkler_similarity(name_l, name_r), 0) as name_similarity,
+                coalesce(name_similarity, 0) as name_similarity,
                 coalesce(corroborated, false) as corroborated
             from pairs
             where l <> r

@@ -84,6 +84,24 @@ def normalise_company_name(name: str | None) -> str | None:
     return key or None
 
 
+def name_bigrams(key: str | None) -> list[str] | None:
+    """Distinct character bigrams of a name key (a 1-character key is its own gram).
+
+    Why: DuckDB's jaro_winkler/jaccard compare UTF-8 BYTES, and all katakana share their leading
+    bytes (`アルファ` vs `ゼットワイ` scores 0.69). Set overlap of whole-character grams is
+    Unicode-correct and stays in vectorised SQL (`list_intersect`)."""
+    if not key:
+        return None
+    if len(key) == 1:
+        return [key]
+    return sorted({key[i : i + 2] for i in range(len(key) - 1)})
+
+
+def bigram_dice_sql(left: str, right: str) -> str:
+    """SQL Dice coefficient of two gram lists made by `name_bigrams` (0..1)."""
+    return f"(2.0 * len(list_intersect({left}, {right})) / (len({left}) + len({right})))"
+
+
 @lru_cache(maxsize=200_000)
 def normalise_domain(value: str | None) -> str | None:
     """`https://www.Sample.co.jp/about`, `sample.co.jp`, `@sample.co.jp`, `taro@sample.co.jp` ->

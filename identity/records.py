@@ -181,6 +181,7 @@ def normalise_records(raw: pd.DataFrame) -> pd.DataFrame:
     df = df.sort_values(["source_system", "source_entity", "source_record_id"]).reset_index(drop=True)
     df["record_key"] = df["source_system"] + "|" + df["source_entity"] + "|" + df["source_record_id"]
     df["name_key"] = nz.normalise_column(df["company_name"], nz.normalise_company_name)
+    df["name_grams"] = [nz.name_bigrams(k) if isinstance(k, str) else None for k in df["name_key"]]
     website = nz.normalise_column(df["website"], nz.company_domain)
     email = nz.normalise_column(df["email"], nz.company_domain)
     # A company's own website beats the domain of one person's mailbox.
@@ -203,7 +204,7 @@ def normalise_records(raw: pd.DataFrame) -> pd.DataFrame:
     df["rid"] = range(len(df))
     # Missing values as None (not NaN) in every text column: downstream code tests truthiness.
     for col in df.columns:
-        if col not in ("rid", "employees", "employees_log", "is_deleted"):
+        if col not in ("rid", "employees", "employees_log", "is_deleted", "name_grams"):
             df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
 

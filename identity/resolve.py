@@ -203,7 +203,8 @@ def resolve_companies(
     splink_edges = scored[scored.match_probability >= settings.match_probability].assign(
         method="splink", priority=PRIORITY["splink"]
     )
-    edges = pd.concat([e for e in (must, det, splink_edges) if len(e)], ignore_index=True)
+    parts = [e for e in (must, det, splink_edges) if len(e)]
+    edges = pd.concat(parts, ignore_index=True) if parts else det
     clusters = cluster_records(list(records.corporate_number), edges, cannot, list(records.name_key))
     labels = clusters.labels
     for method, n in edges.method.value_counts().items():

@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from identity.normalize import bigram_dice_sql
+
 # What Splink sees of a record. `name_prefix` only serves blocking (typos after the 3rd character).
 SPLINK_COLUMNS = [
     "unique_id",
     "name_key",
+    "name_grams",
     "name_prefix",
     "domain",
     "corporate_number",
@@ -34,10 +37,21 @@ def model_settings() -> dict:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    dice = bigram_dice_sql("name_grams_l", "name_grams_r")
     creator = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
-            cl.JaroWinklerAtThresholds("name_key", [0.95, 0.88, 0.75]),
+            # bigram Dice, not Jaro-Winkler: DuckDB's string similarities compare UTF-8 bytes
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("name_key"),
+                    cll.ExactMatchLevel("name_key"),
+                    cll.CustomLevel(f"{dice} >= 0.8", "name bigram dice >= 0.8"),
+                    cll.CustomLevel(f"{dice} >= 0.6", "name bigram dice >= 0.6"),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="name_key",
+            ),
             cl.ExactMatch("domain"),
             cl.ExactMatch("corporate_number"),
             cl.ExactMatch("phone"),
@@ -72,6 +86,7 @@ def splink_frame(records: pd.DataFrame) -> pd.DataFrame:
         {
             "unique_id": records["rid"].astype("int64"),
             "name_key": records["name_key"],
+            "name_grams": records["name_grams"],
             "name_prefix": [
                 k[:3] if isinstance(k, str) and len(k) >= 3 else None for k in records["name_key"]
             ],
@@ -84,7 +99,7 @@ def splink_frame(records: pd.DataFrame) -> pd.DataFrame:
         }
     )
     for col in SPLINK_COLUMNS:
-        if col not in ("unique_id", "employees_log"):
+        if col not in ("unique_id", "employees_log", "name_grams"):
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     return frame[SPLINK_COLUMNS]
 
