@@ -101,7 +101,7 @@ def _probabilistic_edges(records, prev, settings, full_refresh, stats) -> pd.Dat
         cached = cached[cached.l.isin(unchanged) & cached.r.isin(unchanged)]
         stats["pairs_reused"] = len(cached)
         scored = pd.concat([cached, scored], ignore_index=True).drop_duplicates(["l", "r"], keep="last")
-    return scored.reset_index(drop=True)
+    return scored.astype({"l": "int64", "r": "int64", "match_probability": "float64"}).reset_index(drop=True)
 
 
 def _review(records, labels, ids, scored, settings, refused, rejected_xref) -> pd.DataFrame:
@@ -205,6 +205,7 @@ def resolve_companies(
     )
     parts = [e for e in (must, det, splink_edges) if len(e)]
     edges = pd.concat(parts, ignore_index=True) if parts else det
+    edges = edges.astype({"l": "int64", "r": "int64", "priority": "int64", "match_probability": "float64"})
     clusters = cluster_records(list(records.corporate_number), edges, cannot, list(records.name_key))
     labels = clusters.labels
     for method, n in edges.method.value_counts().items():

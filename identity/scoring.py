@@ -134,7 +134,8 @@ def score_pairs(
 
     frame = splink_frame(records)
     if changed is not None and not changed.any():
-        return pd.DataFrame(columns=["l", "r", "match_probability"]), 0
+        empty = {"l": pd.Series(dtype="int64"), "r": pd.Series(dtype="int64")}
+        return pd.DataFrame(empty | {"match_probability": pd.Series(dtype="float64")}), 0
     con = duckdb.connect()
     try:
         db_api = DuckDBAPI(connection=con)
