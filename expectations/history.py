@@ -7,6 +7,7 @@ the report. Rows are only ever inserted, never updated or deleted.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -227,7 +228,7 @@ def dbt_results(
                 threshold=_dbt_threshold(config),
                 failing_row_count=failures,
                 sample=sample,
-                definition_hash=(node.get("checksum") or {}).get("checksum"),
+                definition_hash=_dbt_definition_hash(node),
                 definition_version=version,
                 started_at=_dbt_time(execute.get("started_at")),
                 ended_at=_dbt_time(execute.get("completed_at")),
@@ -241,6 +242,23 @@ def dbt_results(
             )
         )
     return out
+
+
+def _dbt_definition_hash(node: dict) -> str | None:
+    """The file checksum of a singular test; for a generic test (dbt leaves its checksum empty)
+    a hash of what defines it: the test macro, its arguments and its severity config."""
+    checksum = (node.get("checksum") or {}).get("checksum")
+    if checksum:
+        return checksum
+    if not node:
+        return None
+    config = node.get("config", {})
+    definition = {
+        "test_metadata": node.get("test_metadata"),
+        "raw_code": node.get("raw_code"),
+        "config": {k: config.get(k) for k in ("severity", "warn_if", "error_if", "where", "limit")},
+    }
+    return hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 def _dbt_threshold(config: dict) -> str:

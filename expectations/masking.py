@@ -25,6 +25,7 @@ PHONE_RE = (
 _EMAIL = re.compile(rf"^\s*{EMAIL_RE}\s*$")
 _EMAIL_ANYWHERE = re.compile(EMAIL_RE)
 _PHONE = re.compile(rf"^\s*({PHONE_RE})\s*$")
+_PHONE_ANYWHERE = re.compile(rf"(?<![0-9A-Za-z])({PHONE_RE})(?![0-9A-Za-z])")
 
 # Column names that hold personal data. `name` alone is a person (SFA User.Name) but
 # `campaign_name` / `company_name` are business attributes a KPI may slice by.
@@ -90,8 +91,10 @@ def mask_value(column: str, value: Any) -> Any:
         return mask_phone(value)
     if _is_name_column(column):
         return mask_name(value)
-    # An e-mail inside free text (a URL, a JSON blob of extra columns) is masked in place.
-    return _EMAIL_ANYWHERE.sub(lambda m: mask_email(m.group(0)), value)
+    # E-mails and phone numbers inside free text (a subject, a JSON blob of extra columns) are
+    # masked in place.
+    value = _EMAIL_ANYWHERE.sub(lambda m: mask_email(m.group(0)), value)
+    return _PHONE_ANYWHERE.sub(lambda m: mask_phone(m.group(0)), value)
 
 
 def mask_row(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -232,26 +232,24 @@ def _reconciliation(con) -> str:
             ),
             "—",
         )
-        checks = []
+        broken = []  # the invariants this entity breaks, in words
         if ledger is not None:
-            checks.append(ledger["read"] == ledger["loaded"] + ledger["quarantined"])
-            if raw is not None:
-                checks.append(raw == ledger["loaded"])
-            if quarantined is not None:
-                checks.append(quarantined == ledger["quarantined"])
-        if staging is not None and keys is not None:
-            checks.append(staging <= keys)
+            if ledger["read"] != ledger["loaded"] + ledger["quarantined"]:
+                broken.append("file rows read ≠ loaded + quarantined")
+            if raw is not None and raw != ledger["loaded"]:
+                broken.append("raw rows ≠ rows loaded")
+            if quarantined is not None and quarantined != ledger["quarantined"]:
+                broken.append("quarantine rows ≠ ledger's quarantined")
+        if staging is not None and keys is not None and staging > keys:
+            broken.append("staging rows > raw distinct keys")
         if not any(v for v in (raw, ledger and ledger["read"], staging)):
             continue  # nothing delivered for this entity yet
-        verdict = (
-            '<span class="muted">n/a</span>'
-            if not checks
-            else (
-                '<span class="ok">✓ reconciles</span>'
-                if all(checks)
-                else '<span class="bad">✗ does not reconcile</span>'
-            )
-        )
+        if ledger is None:
+            verdict = '<span class="muted">no load ledger</span>'
+        elif broken:
+            verdict = '<span class="bad">✗ ' + _e("; ".join(broken)) + "</span>"
+        else:
+            verdict = '<span class="ok">✓ reconciles</span>'
         rows.append(
             [
                 _e(f"{ent.system}.{ent.name}"),

@@ -47,7 +47,7 @@ def add_leads(con, day: date, n: int, *, start: int = 0) -> None:
         [start, start, day, day, day, n],
     )
     con.execute(
-        "insert into audit.load_ledger values (?, 'ma', 'leads', ?, 'h', ?, now(), 'loaded', ?, ?, 0, null, 5, 'utf-8', 'snake')",
+        "insert into audit.load_ledger values (?, 'ma', 'leads', ?, 'h', ?, now(), 'loaded', ?, ?, 1, null, 5, 'utf-8', 'snake')",
         [f"ma/leads/{day}/abc", src, day, n + 1, n],
     )
     con.execute(
@@ -68,6 +68,9 @@ def build_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         select 'A' || cast(i as varchar), 'L000001', case when i % 2 = 0 then 'web_visit' else 'email_open' end,
                timestamp '2025-04-08 08:00:00', date '2025-04-08', 'ma/2025-04-08/activities.csv', i + 1
         from range(50) t(i);
+        insert into audit.load_ledger values ('ma/activities/2025-04-08/def', 'ma', 'activities',
+            'ma/2025-04-08/activities.csv', 'h2', date '2025-04-08', now(), 'loaded', 50, 50, 0, null, 3,
+            'utf-8', 'snake');
         create schema staging;
         create view staging.stg_ma__leads as select distinct on (lead_id) * from raw_ma.leads;
         create schema kpi_build;

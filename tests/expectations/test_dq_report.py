@@ -1,0 +1,97 @@
+"""The auditor's report: offline HTML with the run, every check, masked failures, the row-count
+reconciliation and the publications; rendered by headless Chromium when it is installed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from expectations.publish import GateFailed, gate_and_publish
+from expectations.report import build_report
+from expectations.validate import run_layer
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def failed_run(warehouse, tmp_path):
+    """One published run, then one refused: negative amount in a mart, future timestamps in raw."""
+    run_layer(warehouse, "raw", run_id="run-ok", trigger="schedule", partition="2025-04-08")
+    gate_and_publish(warehouse, run_id="run-ok", trigger="schedule", export_dir=tmp_path / "export")
+    warehouse.execute(
+        "update kpi_build.rpt_sales_period set won_amount_jpy = -1 where period_start = '2025-04-08'"
+    )
+    warehouse.execute(
+        "update raw_ma.leads set created_at = timestamp '2031-01-01' where _extract_date = '2025-04-08' and _row_number = 1"
+    )
+    run_layer(warehouse, "raw", run_id="run-bad", trigger="sensor", partition="2025-04-08")
+    with pytest.raises(GateFailed):
+        gate_and_publish(warehouse, run_id="run-bad", trigger="sensor", export_dir=tmp_path / "export")
+    return warehouse
+
+
+def test_report_of_latest_run_shows_failures_reconciliation_and_publications(failed_run, tmp_path):
+    html = build_report(failed_run, tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+    assert "<code>run-bad</code>" in html and "sensor" in html
+    assert re.search(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Asia/Tokyo\)", html
+    )
+    assert "won_amount_jpy_not_negative" in html and "created_at_in_range" in html
+    assert "blocks publication" in html and "2 blocking check(s) did not pass" in html
+    assert "2031-01-01T00:00:00" in html  # the failing value in the sample
+    assert "example.co.jp" not in html  # samples and observed values are masked
+    # every check of the run, with its definition version and hash
+    n = failed_run.execute("select count(*) from audit.dq_results where run_id = 'run-bad'").fetchall()[0][0]
+    assert f"Checks ({n})" in html
+    assert "2026.11.1" in html
+    # reconciliation: 8 days x 100 lead rows loaded, 8 quarantined, 800 distinct keys in staging
+    row = re.search(r"<td>ma\.leads</td>(.*?)</tr>", html).group(1)
+    assert [c for c in re.findall(r">(\d+)<", row)][:6] == ["808", "800", "800", "8", "800", "800"]
+    assert "✓ reconciles" in row
+    assert "rpt_sales_period" in html and ">blocked<" in html and ">published<" in html
+
+
+def test_report_is_offline_and_default_run_is_the_latest(failed_run, tmp_path):
+    html = build_report(failed_run, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html, re.IGNORECASE)
+    assert "@import" not in html and "url(" not in html
+    older = build_report(failed_run, tmp_path / "old.html", run_id="run-ok").read_text(encoding="utf-8")
+    assert "<code>run-ok</code>" in older and "No blocking check failed" in older
+
+
+def test_report_flags_rows_that_do_not_reconcile(failed_run, tmp_path):
+    failed_run.execute("delete from raw_ma.leads where _extract_date = '2025-04-03' and _row_number <= 2")
+    html = build_report(failed_run, tmp_path / "r.html").read_text(encoding="utf-8")
+    row = re.search(r"<td>ma\.leads</td>(.*?)</tr>", html).group(1)
+    assert "raw rows ≠ rows loaded" in row
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="headless Chromium not installed (/usr/bin/chromium); CI installs Debian `chromium`",
+)
+def test_report_renders_in_headless_chromium(failed_run, tmp_path):
+    report = build_report(failed_run, tmp_path / "report.html")
+    profile = tmp_path / "chromium-profile"
+    cmd = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={profile}",
+        "--dump-dom", report.as_uri(),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
+    shutil.rmtree(profile, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    assert "Data-quality report" in dom
+    for check in ("won_amount_jpy_not_negative", "created_at_in_range"):
+        # the check's own table row carries the fail status
+        assert re.search(
+            rf"<tr>(?:(?!</tr>).)*{check}</code>(?:(?!</tr>).)*s-fail\">fail<", dom, re.DOTALL
+        ), check
+    assert '<span class="status s-fail">fail</span>' in dom and "Asia/Tokyo" in dom

@@ -1,0 +1,245 @@
+"""Units of the data-quality package: masking, suite versioning, crash vs fail, drift warnings,
+samples, the append-only history and dbt results in the same history."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dq_warehouse import build_warehouse
+
+from expectations.history import load_results, record_dbt_results, record_results
+from expectations.masking import is_pii_column, mask_email, mask_row, mask_value
+from expectations.suites import CheckDef, Suite, declared_suites, load_suite
+from expectations.validate import run_suite
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    con = build_warehouse(tmp_path_factory.mktemp("dq_units") / "w.duckdb")
+    yield con
+    con.close()
+
+
+def test_masking_hides_people_but_keeps_rows_distinguishable():
+    assert mask_email("taro.yamada@example.com") == "t***@e***.com"
+    assert mask_value("phone", "03-1234-5678") == "***-**78"
+    assert mask_value("subject", "call 090-1111-2222 today") == "call ***-**22 today"
+    assert mask_value("subject", "renewal 2025-04-01") == "renewal 2025-04-01"
+    assert mask_value("last_name", "山田") == "山***"
+    assert mask_value("campaign_name", "Spring Webinar") == "Spring Webinar"
+    masked = mask_row(
+        {"lead_id": "L1", "email": "a.b@corp.co.jp", "first_name": "Taro", "extra": "cc x@y.com"}
+    )
+    assert masked == {
+        "lead_id": "L1",
+        "email": "a***@c***.jp",
+        "first_name": "T***",
+        "extra": "cc x***@y***.com",
+    }
+    assert is_pii_column("requester_email") and is_pii_column("name") and not is_pii_column("company_name")
+
+
+def test_every_declared_suite_loads_with_a_version_and_distinct_check_hashes(con):
+    for schema in ("raw_ma", "raw_sfa", "raw_cs"):
+        for name in declared_suites(schema):
+            suite = load_suite(con, name)
+            assert suite.version and suite.partition_column == "_extract_date"
+            hashes = [c.definition_hash for c in suite.checks]
+            assert len(set(hashes)) == len(hashes), name
+    assert "raw_ma.leads" in declared_suites("raw_ma")
+
+
+def test_definition_hash_changes_with_the_definition():
+    base = CheckDef(name="x_not_negative", kind="between", column="x", params={"min": 0})
+    assert (
+        base.definition_hash
+        == CheckDef(name="x_not_negative", kind="between", column="x", params={"min": 0}).definition_hash
+    )
+    assert (
+        base.definition_hash
+        != CheckDef(name="x_not_negative", kind="between", column="x", params={"min": 1}).definition_hash
+    )
+    assert (
+        base.definition_hash
+        != CheckDef(
+            name="x_not_negative", kind="between", column="x", params={"min": 0}, severity="warn"
+        ).definition_hash
+    )
+
+
+def test_missing_column_is_an_error_not_a_failure_and_other_checks_still_run(con):
+    suite = Suite(
+        asset="raw_ma.leads",
+        version="test-1",
+        partition_column="_extract_date",
+        checks=(
+            CheckDef(name="ghost_not_negative", kind="between", column="ghost_column", params={"min": 0}),
+            CheckDef(name="score_not_negative", kind="between", column="score", params={"min": 0}),
+            CheckDef(name="ghost_funnel", kind="funnel_monotonic", params={"stages": ["ghost_a", "ghost_b"]}),
+        ),
+    )
+    ghost, score, funnel = run_suite(con, suite, run_id="u-crash", trigger="test", record=False)
+    assert (ghost.status, ghost.blocks_publication) == ("error", True)
+    assert "ghost_column" in ghost.message
+    assert score.status == "pass"
+    assert funnel.status == "error" and "ghost_a" in funnel.message
+
+
+def test_unknown_suite_is_one_error_result(con):
+    (result,) = run_suite(con, "nowhere.nothing", run_id="u", trigger="test", record=False)
+    assert result.status == "error" and result.check_name == "suite_loads"
+
+
+def test_future_timestamps_fail_with_masked_lineage_sample(con):
+    con.execute(
+        "update raw_ma.leads set created_at = timestamp '2025-04-12 00:00:00' "
+        "where _extract_date = '2025-04-07' and _row_number <= 3"
+    )
+    results = run_suite(
+        con, "raw_ma.leads", run_id="u-future", trigger="test", partition="2025-04-07", record=False
+    )
+    created = next(r for r in results if r.check_name == "created_at_in_range")
+    assert created.status == "fail" and created.failing_row_count == 3
+    assert "2025-04-08 00:00" in created.threshold  # extract date + 1 day
+    assert {"lead_id", "_source_file", "_row_number", "created_at"} <= set(created.sample[0])
+    assert created.sample[0]["_source_file"] == "ma/2025-04-07/leads.csv"
+    # the day before is untouched and passes
+    earlier = run_suite(con, "raw_ma.leads", run_id="u", trigger="test", partition="2025-04-06", record=False)
+    assert all(r.status == "pass" for r in earlier)
+
+
+def test_sample_of_a_personal_column_is_masked(con):
+    suite = Suite(
+        asset="raw_ma.leads",
+        version="test-1",
+        partition_column="_extract_date",
+        sample_columns=("lead_id", "first_name", "phone"),
+        checks=(
+            CheckDef(
+                name="email_domain",
+                kind="in_set",
+                column="email",
+                params={
+                    "values": ["nobody@nowhere.example"],
+                    "vocabulary": "test",
+                    "max_unexpected_share": 0,
+                },
+            ),
+        ),
+    )
+    (result,) = run_suite(con, suite, run_id="u", trigger="test", partition="2025-04-01", record=False)
+    assert result.status == "fail" and len(result.sample) == 5
+    row = result.sample[0]
+    assert row["email"].endswith("@e***.jp") and "example" not in json.dumps(result.sample)
+    assert row["first_name"] == "T***" and row["phone"] == "***-**78"
+    assert "example" not in result.observed_value
+
+
+def test_value_set_drift_warns_without_blocking(con):
+    con.execute(
+        "update raw_ma.activities set activity_type = 'hologram_view' where cast(substr(activity_id, 2) as integer) < 5"
+    )
+    results = run_suite(con, "raw_ma.activities", run_id="u", trigger="test", record=False)
+    drift = next(r for r in results if r.check_name == "activity_type_in_activity_types")
+    assert (drift.status, drift.severity, drift.blocks_publication) == ("warn", "warn", False)
+    assert "hologram_view x5" in drift.observed_value and "10.0 %" in drift.observed_value
+
+
+def test_results_are_appended_never_replaced(con):
+    results = run_suite(con, "kpi_build.rpt_sales_period", run_id="u-hist", trigger="test")
+    record_results(con, results)  # a retried step records the same checks again
+    n = con.execute("select count(*) from audit.dq_results where run_id = 'u-hist'").fetchall()[0][0]
+    assert n == 2 * len(results)
+    assert len(load_results(con, "u-hist")) == len(results)
+    row = con.execute(
+        "select rules_version, definition_version, code_version, check_source, trigger from audit.dq_results "
+        "where run_id = 'u-hist' limit 1"
+    ).fetchall()[0]
+    assert row[0] == "2026.11.1" and row[1] == "1" and row[2].startswith("expectations") and row[4] == "test"
+    with pytest.raises(ValueError, match="trigger"):
+        run_suite(con, "kpi_build.rpt_sales_period", run_id="u", trigger="cron", record=False)
+
+
+def _dbt_artifacts(tmp_path):
+    def test_node(name, severity="ERROR", model="rpt_sales_period"):
+        return {
+            "name": name,
+            "attached_node": f"model.ssot_warehouse.{model}",
+            "checksum": {"name": "none", "checksum": ""},
+            "test_metadata": {"name": name.split("_")[0], "kwargs": {"column_name": "won_count"}},
+            "config": {"severity": severity, "warn_if": "!= 0", "error_if": "!= 0"},
+            "depends_on": {"nodes": [f"model.ssot_warehouse.{model}"]},
+        }
+
+    manifest = {
+        "nodes": {
+            "model.ssot_warehouse.rpt_sales_period": {
+                "schema": "kpi_build",
+                "alias": "rpt_sales_period",
+                "name": "rpt_sales_period",
+            },
+            "test.ssot_warehouse.not_null_won.1": test_node("not_null_won"),
+            "test.ssot_warehouse.accepted_range_won.2": test_node("accepted_range_won", severity="WARN"),
+            "test.ssot_warehouse.unique_period.3": test_node("unique_period"),
+            "test.ssot_warehouse.relationships_x.4": test_node("relationships_x"),
+        }
+    }
+    timing = [
+        {
+            "name": "execute",
+            "started_at": "2025-04-08T01:00:00.000000Z",
+            "completed_at": "2025-04-08T01:00:01.500000Z",
+        }
+    ]
+    run_results = {
+        "metadata": {"invocation_id": "inv-1"},
+        "results": [
+            {"unique_id": "model.ssot_warehouse.rpt_sales_period", "status": "success", "timing": timing},
+            {
+                "unique_id": "test.ssot_warehouse.not_null_won.1",
+                "status": "pass",
+                "failures": 0,
+                "timing": timing,
+            },
+            {
+                "unique_id": "test.ssot_warehouse.accepted_range_won.2",
+                "status": "warn",
+                "failures": 3,
+                "timing": timing,
+            },
+            {
+                "unique_id": "test.ssot_warehouse.unique_period.3",
+                "status": "fail",
+                "failures": 2,
+                "timing": timing,
+            },
+            {
+                "unique_id": "test.ssot_warehouse.relationships_x.4",
+                "status": "error",
+                "failures": None,
+                "message": "Binder Error: column x not found",
+                "timing": timing,
+            },  # fmt: skip
+        ],
+    }
+    (tmp_path / "run_results.json").write_text(json.dumps(run_results))
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path / "run_results.json", tmp_path / "manifest.json"
+
+
+def test_dbt_tests_join_the_same_history(con, tmp_path):
+    rr, manifest = _dbt_artifacts(tmp_path)
+    results = record_dbt_results(con, rr, manifest, run_id="u-dbt", trigger="schedule")
+    assert len(results) == 4  # the model node is not a test
+    rows = con.execute(
+        "select check_name, asset, status, severity, failing_row_count, blocked_publication, check_source, "
+        "started_at, definition_hash from audit.dq_results where run_id = 'u-dbt' order by check_name"
+    ).fetchall()
+    by_name = {r[0]: r for r in rows}
+    assert by_name["not_null_won"][1:7] == ("kpi_build.rpt_sales_period", "pass", "error", 0, False, "dbt")
+    assert by_name["accepted_range_won"][2:6] == ("warn", "warn", 3, False)
+    assert by_name["unique_period"][2:6] == ("fail", "error", 2, True)
+    assert by_name["relationships_x"][2] == "error"
+    assert str(by_name["not_null_won"][7]) == "2025-04-08 01:00:00"
+    assert len({r[8] for r in rows}) == 4 and all(r[8] for r in rows)
