@@ -263,11 +263,11 @@ def stage_file(
         return _stage_parquet(con, path, prefix)
     scan = scan_text_file(path, fmt, compression, tmp_dir)
     if fmt == "csv":
-        return _stage_csv(con, scan, prefix, tmp_dir)
-    return _stage_jsonl(con, scan, prefix, tmp_dir)
+        return _stage_csv(con, scan, prefix)
+    return _stage_jsonl(con, scan, prefix)
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str, tmp_dir: Path) -> StagedFile:
+def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str) -> StagedFile:
     header = _read_header(scan)
     if header is None:
         raise UnreadableFile("empty file (no header line)")
@@ -277,6 +277,27 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str, t
     compression = _lit(scan.text_compression or "none")
     # Insertion order is what numbers the records: keep it for this scan whatever the caller set.
     con.execute("set preserve_insertion_order = true")
+    try:
+        _fast_csv(con, scan, stage, columns, compression, rj_table, rj_scan)
+    except duckdb.Error:
+        # Some malformations (e.g. mixed line endings) abort DuckDB's whole scan even with
+        # ignore_errors: the exact path reads such files record by record.
+        _create_rejected(con, rej)
+        rows_read = _stage_csv_exact(con, scan, header, stage, rej)
+        return StagedFile(stage, rej, header, rows_read, scan.encoding, "exact")
+    rejects = _count(con, rj_table)
+    rows = _count(con, stage)
+    _create_rejected(con, rej)
+    expected = (scan.records or 0) - 1
+    if rejects == 0 and rows == expected:
+        return StagedFile(stage, rej, header, rows, scan.encoding, "fast")
+    rows_read = _stage_csv_exact(con, scan, header, stage, rej)
+    return StagedFile(stage, rej, header, rows_read, scan.encoding, "exact")
+
+
+def _fast_csv(
+    con, scan: ScannedFile, stage: str, columns: str, compression: str, rj_table: str, rj_scan: str
+):
     con.execute(
         f"create or replace temp table {stage} as "
         f"select row_number() over () as _row_number, * from read_csv({_lit(str(scan.text_path))}, "
@@ -284,32 +305,60 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str, t
         f"escape = '\"', compression = {compression}, strict_mode = true, ignore_errors = true, "
         f"store_rejects = true, rejects_table = {_lit(rj_table)}, rejects_scan = {_lit(rj_scan)})"
     )
-    rejects = _count(con, rj_table)
-    rows = _count(con, stage)
-    _create_rejected(con, rej)
-    expected = (scan.records or 0) - 1
-    if rejects == 0 and rows == expected:
-        return StagedFile(stage, rej, header, rows, scan.encoding, "fast")
-    rows_read = _stage_csv_exact(con, scan, header, stage, rej, tmp_dir)
-    return StagedFile(stage, rej, header, rows_read, scan.encoding, "exact")
+
+
+class _TableAppender:
+    """Appends Python rows to a DuckDB temp table through Arrow, in bounded batches.
+
+    The exact paths must not re-serialise to CSV: DuckDB's new-line detection can trip on a
+    quoted newline in the first line of such a temp file.
+    """
+
+    BATCH = 50_000
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, names: list[str]) -> None:
+        self.con, self.table, self.names = con, table, names
+        self.rows: list[list] = []
+
+    def add(self, row: list) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        import pyarrow as pa
+
+        columns = list(zip(*self.rows, strict=True))
+        types = [pa.int64()] + [pa.string()] * (len(self.names) - 1)
+        batch = pa.table({n: pa.array(c, type=t) for n, c, t in zip(self.names, columns, types, strict=True)})
+        view = f"{self.table}_arrow"
+        self.con.register(view, batch)
+        try:
+            self.con.execute(f"insert into {self.table} select * from {view}")
+        finally:
+            self.con.unregister(view)
+        self.rows = []
 
 
 def _stage_csv_exact(
-    con: duckdb.DuckDBPyConnection, scan: ScannedFile, header: list[str], stage: str, rej: str, tmp_dir: Path
+    con: duckdb.DuckDBPyConnection, scan: ScannedFile, header: list[str], stage: str, rej: str
 ) -> int:
     """Re-parse with Python's csv module: exact numbers, raw text and reason for every bad record."""
     width = len(header)
-    good_path, bad_path = tmp_dir / "exact_good.csv", tmp_dir / "exact_bad.csv"
+    fields = [f"f{i}" for i in range(width)]
+    con.execute(
+        f"create or replace temp table {stage} (_row_number bigint"
+        + "".join(f", {f} varchar" for f in fields)
+        + ")"
+    )
+    good = _TableAppender(con, stage, ["_row_number", *fields])
+    bad = _TableAppender(con, rej, ["_row_number", "raw_values", "reason"])
     opener = gzip.open if scan.text_compression == "gzip" else open
     record = 0
     seen_header = False
-    with (
-        opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as src,
-        open(good_path, "w", encoding="utf-8", newline="") as good_fh,
-        open(bad_path, "w", encoding="utf-8", newline="") as bad_fh,
-    ):
-        good = csv.writer(good_fh, quoting=csv.QUOTE_ALL)
-        bad = csv.writer(bad_fh, quoting=csv.QUOTE_ALL)
+    with opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as src:
         reader = csv.reader(src, strict=True)
         while True:
             line_before = reader.line_num
@@ -320,7 +369,7 @@ def _stage_csv_exact(
             except csv.Error as exc:
                 record += 1
                 raw = {"_physical_line": line_before + 1}
-                bad.writerow([record, json.dumps(raw), f"malformed CSV record: {exc}"])
+                bad.add([record, json.dumps(raw), f"malformed CSV record: {exc}"])
                 continue
             if not row:
                 continue
@@ -331,51 +380,54 @@ def _stage_csv_exact(
             if len(row) != width:
                 raw = {(header[i] if i < width else f"_field_{i + 1}"): v for i, v in enumerate(row)}
                 reason = f"wrong number of fields: {len(row)} instead of {width}"
-                bad.writerow([record, json.dumps(raw, ensure_ascii=False), reason])
+                bad.add([record, json.dumps(raw, ensure_ascii=False), reason])
             else:
-                good.writerow([record, *row])
-    columns = "{'_row_number': 'bigint', " + ", ".join(f"'f{i}': 'varchar'" for i in range(width)) + "}"
-    con.execute(
-        f"create or replace temp table {stage} as select * from read_csv({_lit(str(good_path))}, "
-        f"columns = {columns}, header = false, auto_detect = false, delim = ',', quote = '\"', escape = '\"')"
-    )
-    con.execute(
-        f"insert into {rej} select * from read_csv({_lit(str(bad_path))}, header = false, "
-        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        "columns = {'_row_number': 'bigint', 'raw_values': 'varchar', 'reason': 'varchar'})"
-    )
+                # Same convention as the fast path: an empty field is NULL.
+                good.add([record, *(v if v != "" else None for v in row)])
+    good.flush()
+    bad.flush()
     return record
 
 
-def _stage_jsonl(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str, tmp_dir: Path) -> StagedFile:
+def _stage_jsonl(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str) -> StagedFile:
     lines, stage, rej = f"{prefix}_lines", f"{prefix}_stage", f"{prefix}_rej"
-    compression = _lit(scan.text_compression or "none")
+    compression = _lit(scan.text_compression or "uncompressed")
     con.execute("set preserve_insertion_order = true")
     # ignore_errors turns a malformed line into NULL (it is not dropped); the count check below
     # catches anything the reader skipped.
-    con.execute(
-        f"create or replace temp table {lines} as select row_number() over () as _row_number, "
-        f"json as _raw from read_json_objects({_lit(str(scan.text_path))}, "
-        f"format = 'newline_delimited', ignore_errors = true, compression = {compression})"
-    )
+    try:
+        con.execute(
+            f"create or replace temp table {lines} as select row_number() over () as _row_number, "
+            f"json as _raw from read_json_objects({_lit(str(scan.text_path))}, "
+            f"format = 'newline_delimited', ignore_errors = true, compression = {compression})"
+        )
+        rows = _count(con, lines)
+        nulls = int(con.execute(f"select count(*) from {lines} where _raw is null").fetchall()[0][0])
+    except duckdb.Error:
+        rows, nulls = -1, 1  # the exact path below reads it line by line
     _create_rejected(con, rej)
-    rows = _count(con, lines)
-    nulls = int(con.execute(f"select count(*) from {lines} where _raw is null").fetchall()[0][0])
     path_used = "fast"
     if nulls or rows != scan.records:
         path_used = "exact"
-        rows = _stage_jsonl_exact(con, scan, lines, tmp_dir)
+        rows = _stage_jsonl_exact(con, scan, lines)
+    # DuckDB does not short-circuit `and`: classify each line once, before any JSON function
+    # that would throw on malformed text runs on it.
+    con.execute(
+        f"create or replace temp table {lines} as select _row_number, _raw, "
+        "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end as _is_object "
+        f"from {lines}"
+    )
     con.execute(
         f"insert into {rej} select _row_number, "
         "case when json_valid(_raw) then _raw else to_json(_raw) end, "
         "case when json_valid(_raw) then 'JSON record is not an object' else 'malformed JSON record' end "
-        f"from {lines} where not coalesce(json_valid(_raw) and json_type(_raw) = 'OBJECT', false)"
+        f"from {lines} where not _is_object"
     )
     keys = [
         r[0]
         for r in con.execute(
             f"select k from (select unnest(json_keys(_raw)) as k, _row_number from {lines} "
-            "where json_valid(_raw) and json_type(_raw) = 'OBJECT') group by k order by min(_row_number), k"
+            "where _is_object) group by k order by min(_row_number), k"
         ).fetchall()
     ]
     # JSON path quoting: a key with a quote or backslash is escaped inside "...".
@@ -386,32 +438,25 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str,
     con.execute(
         f"create or replace temp table {stage} as select _row_number, _raw"
         + "".join(f", {e}" for e in extracts)
-        + f" from {lines} where json_valid(_raw) and json_type(_raw) = 'OBJECT'"
+        + f" from {lines} where _is_object"
     )
     return StagedFile(stage, rej, keys, rows, scan.encoding, path_used)
 
 
-def _stage_jsonl_exact(con: duckdb.DuckDBPyConnection, scan: ScannedFile, lines: str, tmp_dir: Path) -> int:
+def _stage_jsonl_exact(con: duckdb.DuckDBPyConnection, scan: ScannedFile, lines: str) -> int:
     """Number non-blank lines in Python; DuckDB then validates each line's JSON."""
-    out_path = tmp_dir / "exact_lines.csv"
+    con.execute(f"create or replace temp table {lines} (_row_number bigint, _raw varchar)")
+    out = _TableAppender(con, lines, ["_row_number", "_raw"])
     opener = gzip.open if scan.text_compression == "gzip" else open
     record = 0
-    with (
-        opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as src,
-        open(out_path, "w", encoding="utf-8", newline="") as out_fh,
-    ):
-        out = csv.writer(out_fh, quoting=csv.QUOTE_ALL)
+    with opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as src:
         for line in src:
             text = line.rstrip("\r\n")
             if not text.strip():
                 continue
             record += 1
-            out.writerow([record, text])
-    con.execute(
-        f"create or replace temp table {lines} as select * from read_csv({_lit(str(out_path))}, "
-        "columns = {'_row_number': 'bigint', '_raw': 'varchar'}, header = false, auto_detect = false, "
-        "delim = ',', quote = '\"', escape = '\"')"
-    )
+            out.add([record, text])
+    out.flush()
     return record
 
 
