@@ -103,6 +103,10 @@ def day_over_day(con, suite: Suite, check: CheckDef) -> Outcome:
             True, f"{len(rows)} day(s): nothing to compare", threshold, started_at=start, ended_at=utc_now()
         )
     last, prev = rows
+    if (last["d"] - prev["d"]).days != 1:
+        # No row on the day before: a sparse mart, not a measured change.
+        observed = f"{last['d']} vs {prev['d']}: not consecutive days, not judged"
+        return Outcome(True, observed, threshold, started_at=start, ended_at=utc_now())
     breaches = []
     for c in cols:
         before, after = prev[c], last[c]

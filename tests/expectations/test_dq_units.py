@@ -243,3 +243,20 @@ def test_dbt_tests_join_the_same_history(con, tmp_path):
     assert by_name["relationships_x"][2] == "error"
     assert str(by_name["not_null_won"][7]) == "2025-04-08 01:00:00"
     assert len({r[8] for r in rows}) == 4 and all(r[8] for r in rows)
+
+
+def test_day_over_day_collapse_warns_and_sparse_days_are_not_judged(con):
+    con.execute(
+        "create or replace table kpi_build.rpt_daily_probe as "
+        "select 'day' as grain, date '2025-04-01' + cast(i as integer) as period_start, 'all' as slice_name, "
+        "cast(case when i = 7 then 2 else 100 end as bigint) as lead_count from range(8) t(i)"
+    )
+    results = run_suite(con, "kpi_build.rpt_daily_probe", run_id="u", trigger="test", record=False)
+    dod = next(r for r in results if r.check_name == "day_over_day_change")
+    assert (dod.status, dod.blocks_publication) == ("warn", False)
+    assert "lead_count 100 -> 2 (x0.02)" in dod.observed_value
+    con.execute("delete from kpi_build.rpt_daily_probe where period_start = '2025-04-07'")
+    results = run_suite(con, "kpi_build.rpt_daily_probe", run_id="u", trigger="test", record=False)
+    dod = next(r for r in results if r.check_name == "day_over_day_change")
+    assert dod.status == "pass" and "not consecutive" in dod.observed_value
+    con.execute("drop table kpi_build.rpt_daily_probe")

@@ -45,7 +45,7 @@ FUNNEL_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # Funnel shape holds per cohort (leads created in a period, followed through their stages),
 # not for period counts (an MQL this month may come from a lead of last month).
-FUNNEL_TABLES = ("*cohort*",)
+FUNNEL_TABLES = ("*cohort*", "*calibration*")  # calibration: lead cycles of a cohort per score band
 FUNNEL_COHORT_COLUMNS = ("cohort_date", "cohort_week", "cohort_month", "cohort_start")
 SIGNED_COLUMNS = ("*_delta_*", "*_change_*", "net_*")
 DAILY_TABLES = ("*_daily", "*_day", "*_by_day")
