@@ -7,8 +7,6 @@ and `assert_frames_match`, the comparison (counts exact, rates and amounts withi
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -86,6 +84,11 @@ def none(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), "(none)")
 
 
+def is_true(s: pd.Series) -> pd.Series:
+    """True where the (nullable) boolean is true; null counts as false."""
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
 def hours(start: pd.Series, end: pd.Series) -> pd.Series:
     return (pd.to_datetime(end) - pd.to_datetime(start)).dt.total_seconds() / 3600.0
 
@@ -149,7 +152,7 @@ def funnel_cohort(f):
     )
     attrs = cycle_attributes(f).merge(fun[["lead_cycle_id", "lead_id", "cycle_number", "is_latest_cycle"]])
     first = attrs[attrs["cycle_number"] == 1].set_index("lead_id")
-    latest = attrs[attrs["is_latest_cycle"].astype(bool)].set_index("lead_id")
+    latest = attrs[is_true(attrs["is_latest_cycle"])].set_index("lead_id")
     for s in ["lead_source", "channel", "campaign_id", "employee_band", "industry"]:
         leads[s] = first[s].reindex(leads.index)
     for s in ["owner_user_id", "team"]:
@@ -211,13 +214,13 @@ def sla_compliance(f):
     mql["day"] = local_day(mql["mql_at"])
     mql["is_mql"] = 1
     mql["m_handled"] = mql["first_is_contact_at"].notna().astype("int64")
-    mql["m_within"] = (mql["is_first_contact_within_sla"] == True).astype("int64")  # noqa: E712
+    mql["m_within"] = is_true(mql["is_first_contact_within_sla"]).astype("int64")
     mql["m_hours"] = mql["first_response_hours"]
     sql = fun[fun["sql_at"].notna()].copy()
     sql["day"] = local_day(sql["sql_at"])
     sql["is_sql"] = 1
     sql["s_handled"] = sql["first_fs_approach_at"].notna().astype("int64")
-    sql["s_within"] = (sql["is_fs_approach_within_sla"] == True).astype("int64")  # noqa: E712
+    sql["s_within"] = is_true(sql["is_fs_approach_within_sla"]).astype("int64")
     sql["s_hours"] = sql["fs_first_approach_hours"]
     sql["s_appt"] = sql["appointment_set_at"].notna().astype("int64")
     both = pd.concat([mql, sql], ignore_index=True)
@@ -265,10 +268,10 @@ def _opportunities(f) -> pd.DataFrame:
     opp["owner_user_id"] = opp["owner_user_id"]
     opp["team"] = opp["owner_department"]
     opp = fill_slices(opp, OPP_SLICES)
-    opp["won"] = opp["is_won"].fillna(False).astype(bool)
-    opp["lost"] = opp["is_closed"].fillna(False).astype(bool) & ~opp["won"]
-    opp["is_src"] = opp["is_is_sourced"].fillna(False).astype(bool)
-    opp["mkt_src"] = opp["is_marketing_sourced"].fillna(False).astype(bool)
+    opp["won"] = is_true(opp["is_won"])
+    opp["lost"] = is_true(opp["is_closed"]) & ~opp["won"]
+    opp["is_src"] = is_true(opp["is_is_sourced"])
+    opp["mkt_src"] = is_true(opp["is_marketing_sourced"])
     opp["amount"] = opp["amount_jpy"].astype("float64")
     opp["won_amount"] = opp["won_amount_jpy"].astype("float64")
     opp["close_day"] = local_day(opp["closed_at"]).fillna(as_day(opp["close_date"]))
@@ -506,7 +509,7 @@ def sla_breaches(f):
         part = fun[fun[stage_col].notna()].copy()
         age = (as_of - pd.to_datetime(part[stage_col])).dt.total_seconds() / 3600
         handled = part[handled_col].notna()
-        late = handled & (part[flag_col] != True)  # noqa: E712
+        late = handled & ~is_true(part[flag_col])
         open_overdue = ~handled & (age > sla)
         part = part[late | open_overdue].copy()
         part["sla_name"] = sla_name
@@ -596,13 +599,7 @@ def assert_frames_match(name: str, actual: pd.DataFrame, expected: pd.DataFrame,
         else:
             af, ef = a.astype("float64"), e.astype("float64")
             both_nan = af.isna() & ef.isna()
-            close = np.array(
-                [
-                    math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
-                    for x, y in zip(af.fillna(0), ef.fillna(0), strict=True)
-                ],
-                dtype=bool,
-            )
+            close = np.isclose(af.fillna(0), ef.fillna(0), rtol=1e-9, atol=1e-9)
             bad = ~both_nan & ((af.isna() != ef.isna()) | ~close)
         if bad.any():
             sample = merged.loc[bad, [*keys, col, f"{col}__exp"]].head(8)

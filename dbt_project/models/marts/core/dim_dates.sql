@@ -53,7 +53,8 @@ touched_dates as (
     union all
     select {{ kpi_local_date('closed_at') }} from opportunities
     union all
-    select close_date from opportunities
+    -- the close date of an open deal is a forecast, not a fact: only closed deals count
+    select close_date from opportunities where is_closed or is_won
     union all
     select {{ kpi_local_date('customer_at') }} from customers
     union all

@@ -90,7 +90,7 @@ final as (
         breaches.lead_cycle_id,
         breaches.sla_name,
         lead_funnel.lead_id,
-        lead_funnel.cycle_number,
+        cast(lead_funnel.cycle_number as bigint) as cycle_number,
         lead_funnel.company_id,
         lead_funnel.lead_source,
         lead_funnel.channel,
