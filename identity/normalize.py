@@ -36,15 +36,16 @@ def _hira_to_kata(text: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _ja_token_patterns() -> tuple[re.Pattern, ...]:
-    patterns = []
+def _ja_token_pattern() -> re.Pattern:
+    """One alternation of every Japanese legal token (longest first), compiled once."""
+    parts = []
     for token in load_reference().ja_legal_tokens:
         m = _PAREN_TOKEN.match(token)
         if m:  # `(株)` also written `( 株 )`, `（株）`, `㈱` (the last two become `(株)` under NFKC)
-            patterns.append(re.compile(r"\(\s*" + re.escape(m.group(1)) + r"\s*\)"))
+            parts.append(r"\(\s*" + re.escape(m.group(1)) + r"\s*\)")
         else:
-            patterns.append(re.compile(re.escape(token)))
-    return tuple(patterns)
+            parts.append(re.escape(token))
+    return re.compile("|".join(parts))
 
 
 def _strip_latin_tokens(tokens: list[str]) -> list[str]:
@@ -71,8 +72,7 @@ def normalise_company_name(name: str | None) -> str | None:
     text = unicodedata.normalize("NFKC", name).lower().strip()
     if not text:
         return None
-    for pattern in _ja_token_patterns():
-        text = pattern.sub(" ", text)
+    text = _ja_token_pattern().sub(" ", text)
     text = _hira_to_kata(text)
     text = _DASH_AFTER_KANA.sub("ー", text)
     text = _DASH_ANY.sub(" ", text)

@@ -172,40 +172,50 @@ def _fingerprint(row: tuple) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _texts(values) -> list[str | None]:
+    # pandas 3 hands text over Arrow-backed; one `tolist()` is far cheaper than iterating it
+    return [v if isinstance(v, str) else None for v in pd.Series(values, dtype=object).tolist()]
+
+
 def normalise_records(raw: pd.DataFrame) -> pd.DataFrame:
-    """Add the normalised matching attributes and the fingerprint; one row per source record."""
-    df = raw.copy()
-    df = df[df["source_record_id"].notna()].drop_duplicates(
+    """Add the normalised matching attributes and the fingerprint; one row per source record.
+
+    Works on plain Python lists and builds object columns (None for missing), which keeps 100k
+    records at a few seconds; downstream code tests values for truthiness, never for NaN."""
+    raw = raw[raw["source_record_id"].notna()].drop_duplicates(
         ["source_system", "source_entity", "source_record_id"], keep="last"
     )
-    df = df.sort_values(["source_system", "source_entity", "source_record_id"]).reset_index(drop=True)
-    df["record_key"] = df["source_system"] + "|" + df["source_entity"] + "|" + df["source_record_id"]
-    df["name_key"] = nz.normalise_column(df["company_name"], nz.normalise_company_name)
-    df["name_grams"] = [nz.name_bigrams(k) if isinstance(k, str) else None for k in df["name_key"]]
-    website = nz.normalise_column(df["website"], nz.company_domain)
-    email = nz.normalise_column(df["email"], nz.company_domain)
-    # A company's own website beats the domain of one person's mailbox.
-    df["domain"] = [w or e for w, e in zip(website, email, strict=True)]
-    df["corporate_number"], df["corporate_number_raw"] = (
-        nz.normalise_column(df["corporate_number"], nz.normalise_corporate_number),
-        df["corporate_number"],
-    )
-    df["phone"] = nz.normalise_column(df["phone"], nz.normalise_phone)
-    df["prefecture"] = nz.normalise_column(df["prefecture"], nz.normalise_prefecture)
-    df["industry"] = nz.normalise_column(df["industry"], lambda v: (v or "").strip().lower() or None)
-    df["employees"] = [_employees(v) for v in df["employees"]]
-    df["employees_log"] = [math.log(v) if v else None for v in df["employees"]]
-    for col in ("xref_account_id", "xref_sfa_lead_id", "xref_ma_lead_id"):
-        df[col] = [v.strip() if isinstance(v, str) and v.strip() else None for v in df[col]]
-    df["is_deleted"] = df["is_deleted"].fillna(False).astype(bool)
-    df["fingerprint"] = [
-        _fingerprint(r) for r in df[list(MATCH_ATTRIBUTES)].itertuples(index=False, name=None)
+    raw = raw.sort_values(["source_system", "source_entity", "source_record_id"]).reset_index(drop=True)
+    col = {c: _texts(raw[c]) for c in UNIFIED_COLUMNS if c not in ("employees", "is_deleted")}
+    system, entity = _texts(raw["source_system"]), _texts(raw["source_entity"])
+    out: dict[str, list] = {"source_system": system, "source_entity": entity}
+    out["source_record_id"] = col["source_record_id"]
+    out["record_key"] = [
+        f"{a}|{b}|{c}" for a, b, c in zip(system, entity, col["source_record_id"], strict=True)
     ]
+    out["company_name"] = col["company_name"]
+    out["name_key"] = nz.normalise_column(col["company_name"], nz.normalise_company_name)
+    out["name_grams"] = [nz.name_bigrams(k) for k in out["name_key"]]
+    website = nz.normalise_column(col["website"], nz.company_domain)
+    email = nz.normalise_column(col["email"], nz.company_domain)
+    # A company's own website beats the domain of one person's mailbox.
+    out["domain"] = [w or e for w, e in zip(website, email, strict=True)]
+    out["corporate_number"] = nz.normalise_column(col["corporate_number"], nz.normalise_corporate_number)
+    out["corporate_number_raw"] = col["corporate_number"]
+    out["phone"] = nz.normalise_column(col["phone"], nz.normalise_phone)
+    out["prefecture"] = nz.normalise_column(col["prefecture"], nz.normalise_prefecture)
+    out["industry"] = nz.normalise_column(col["industry"], lambda v: v.strip().lower() or None)
+    out["employees"] = [_employees(v) for v in pd.Series(raw["employees"], dtype=object).tolist()]
+    out["employees_log"] = [math.log(v) if v else None for v in out["employees"]]
+    for name in ("xref_account_id", "xref_sfa_lead_id", "xref_ma_lead_id"):
+        out[name] = [v.strip() or None if v else None for v in col[name]]
+    out["is_deleted"] = raw["is_deleted"].astype(object).fillna(False).astype(bool).tolist()
+    out["fingerprint"] = [_fingerprint(r) for r in zip(*(out[a] for a in MATCH_ATTRIBUTES), strict=True)]
+    out["email"], out["website"] = col["email"], col["website"]
+    df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()})
+    df["employees_log"] = df["employees_log"].astype("float64")
+    df["is_deleted"] = df["is_deleted"].astype(bool)
     df["rid"] = range(len(df))
-    # Missing values as None (not NaN) in every text column: downstream code tests truthiness.
-    for col in df.columns:
-        if col not in ("rid", "employees", "employees_log", "is_deleted", "name_grams"):
-            df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
 
 

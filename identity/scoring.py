@@ -138,6 +138,7 @@ def score_pairs(
         return pd.DataFrame(empty | {"match_probability": pd.Series(dtype="float64")}), 0
     con = duckdb.connect()
     try:
+        con.execute("set enable_progress_bar = false")  # a pipeline log, not a terminal
         db_api = DuckDBAPI(connection=con)
         if changed is None:
             linker = Linker(

@@ -49,6 +49,7 @@ def train_model(records: pd.DataFrame, out: Path = MODEL_PATH, seed: int = 42) -
 
     con = duckdb.connect()
     try:
+        con.execute("set enable_progress_bar = false")  # a pipeline log, not a terminal
         db_api = DuckDBAPI(connection=con)
         rep_linker = Linker(
             db_api.register(reps, dataset_display_name="reps"), model_settings(), log_level=None
@@ -91,9 +92,8 @@ def _records_from_args(args) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         if args.landing:
-            from ingestion.loader import load_landing
-
             from identity.sources import staging_views_from_raw
+            from ingestion.loader import load_landing
 
             load_landing(con, Path(args.landing))
             staging_views_from_raw(con)
