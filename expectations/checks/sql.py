@@ -24,41 +24,57 @@ def _records(cursor) -> list[dict[str, Any]]:
 
 
 def volume_vs_trailing(con, suite: Suite, check: CheckDef, day: date | None) -> Outcome:
-    """Rows of extract date `day` against the median rows of the trailing days that had rows."""
+    """Rows of extract date `day` against the median rows of the trailing days that had rows.
+
+    B2B extracts have a weekly rhythm (a quiet Sunday is not an incident): with `weekday_weeks`,
+    the baseline is the lower of the trailing median and the median of the same weekday in the
+    previous weeks, once at least two such days exist. A collapse still fails against both."""
     start = utc_now()
     p = check.params
     window, min_ratio, min_days = int(p["window_days"]), float(p["min_ratio"]), int(p["min_history_days"])
+    weeks = int(p.get("weekday_weeks", 0))
     threshold = f">= {pct(min_ratio)} of the trailing {window}-day median"
+    if weeks:
+        threshold += f" (or of the same weekday's median over {weeks} weeks, if lower)"
     if day is None:
         return Outcome(True, "no extract date loaded yet", threshold, started_at=start, ended_at=utc_now())
     col = quote_ident(suite.partition_column or "_extract_date")
-    today_n, median_n, days = con.execute(
+    span = max(window, 7 * weeks)
+    today_n, median_n, days, weekday_median, weekdays = con.execute(
         f"""
         with daily as (
             select {col} as d, count(*) as n
             from {_relation(suite.asset)}
-            where {col} between cast(? as date) - {window} and cast(? as date)
+            where {col} between cast(? as date) - {span} and cast(? as date)
             group by 1
         )
         select
             coalesce(max(case when d = cast(? as date) then n end), 0),
-            median(n) filter (where d < cast(? as date)),
-            count(*) filter (where d < cast(? as date))
+            median(n) filter (where d < cast(? as date) and d >= cast(? as date) - {window}),
+            count(*) filter (where d < cast(? as date) and d >= cast(? as date) - {window}),
+            median(n) filter (where d < cast(? as date) and dayofweek(d) = dayofweek(cast(? as date))),
+            count(*) filter (where d < cast(? as date) and dayofweek(d) = dayofweek(cast(? as date)))
         from daily
         """,
-        [day, day, day, day, day],
+        [day] * 11,
     ).fetchall()[0]
     if days < min_days or not median_n:
         observed = (
             f"{today_n} rows on {day}; only {days} earlier day(s) in the window (< {min_days}): not judged"
         )
         return Outcome(True, observed, threshold, started_at=start, ended_at=utc_now())
-    ratio = today_n / float(median_n)
-    observed = f"{today_n} rows on {day} = {pct(ratio)} of trailing median {float(median_n):g} ({days} days)"
+    baseline, basis = float(median_n), f"trailing median {float(median_n):g} ({days} days)"
+    if weeks and weekdays >= 2 and float(weekday_median) < baseline:
+        baseline, basis = (
+            float(weekday_median),
+            f"same-weekday median {float(weekday_median):g} ({weekdays} weeks)",
+        )
+    ratio = today_n / baseline if baseline else 1.0
+    observed = f"{today_n} rows on {day} = {pct(ratio)} of {basis}"
     return Outcome(
         ratio >= min_ratio,
         observed,
-        threshold + f" (>= {min_ratio * float(median_n):g} rows)",
+        threshold + f": >= {min_ratio * baseline:g} rows",
         started_at=start,
         ended_at=utc_now(),
     )

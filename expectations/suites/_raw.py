@@ -14,6 +14,7 @@ from ingestion.rules import business_rules
 VOLUME_WINDOW_DAYS = 7
 VOLUME_MIN_RATIO = 0.5
 VOLUME_MIN_HISTORY_DAYS = 3  # fewer days of history: too little to judge, reported as pass
+VOLUME_WEEKDAY_WEEKS = 4  # a quiet weekday is judged against the same weekday of 4 weeks
 # Dates: nothing before this, nothing later than the extract date plus this many days.
 EARLIEST_TIMESTAMP = "2000-01-01"
 MAX_DAYS_AFTER_EXTRACT = 1
@@ -65,9 +66,10 @@ def volume(severity: str = "error") -> CheckDef:
             "window_days": VOLUME_WINDOW_DAYS,
             "min_ratio": VOLUME_MIN_RATIO,
             "min_history_days": VOLUME_MIN_HISTORY_DAYS,
+            "weekday_weeks": VOLUME_WEEKDAY_WEEKS,
         },
         severity=severity,
-        description="rows of the extract date >= 50 % of the trailing 7-day median",
+        description="rows of the extract date >= 50 % of the trailing 7-day (or same-weekday) median",
     )
 
 

@@ -260,3 +260,33 @@ def test_day_over_day_collapse_warns_and_sparse_days_are_not_judged(con):
     dod = next(r for r in results if r.check_name == "day_over_day_change")
     assert dod.status == "pass" and "not consecutive" in dod.observed_value
     con.execute("drop table kpi_build.rpt_daily_probe")
+
+
+def test_volume_knows_quiet_weekdays_but_still_catches_a_collapse(con):
+    from expectations.suites._raw import volume
+
+    # 2025-03-02 is a Sunday: 100 rows on weekdays, 30 on Sundays, for four weeks.
+    con.execute(
+        "create or replace table raw_ma.volume_probe as "
+        "select d::date as _extract_date from ("
+        "  select date '2025-03-02' + cast(i as integer) as d from range(28) t(i)) days, "
+        "  range(100) r(j) where j < case when dayofweek(d) = 0 then 30 else 100 end"
+    )
+    suite = Suite(
+        asset="raw_ma.volume_probe", version="t", checks=(volume(),), partition_column="_extract_date"
+    )
+
+    def judge(day: str):
+        (result,) = run_suite(con, suite, run_id="u", trigger="test", partition=day, record=False)
+        return result
+
+    sunday = judge("2025-03-23")
+    assert sunday.status == "pass" and "same-weekday median 30" in sunday.observed_value
+    con.execute("delete from raw_ma.volume_probe where _extract_date = '2025-03-28'")
+    con.execute(
+        "insert into raw_ma.volume_probe select date '2025-03-28' from range(10)"
+    )  # Friday: 90 % fewer
+    friday = judge("2025-03-28")
+    assert (friday.status, friday.blocks_publication) == ("fail", True)
+    assert "10 rows on 2025-03-28 = 10.0 % of trailing median 100" in friday.observed_value
+    con.execute("drop table raw_ma.volume_probe")
