@@ -15,7 +15,7 @@ import numpy as np
 from . import corporate_number, names
 from .context import Context
 from .frames import Frame
-from .people import sf_id
+from .people import sf_ids
 from .sfa import Sfa
 from .timeutil import DAY, HOUR, NEVER, business_time_of_day, rng_for, uniform_secs
 
@@ -155,12 +155,12 @@ def build(ctx: Context, sfa: Sfa) -> Customers:
     )
 
     # customer records: creation, and an update when they churn
-    acc_ids = np.array([sf_id("001", a) for a in range(1, len(sfa.account_company) + 1)], dtype=object)
+    acc_ids = sf_ids("001", np.arange(1, len(sfa.account_company) + 1))
     u = rng.random(n_cust)
     sfa_ref = np.where(u < 0.85, acc_ids[np.maximum(sfa.primary_account[company] - 1, 0)], None)
     sfa_ref = np.where(
         (u >= 0.85) & (u < 0.9),
-        np.array([sf_id("001", 80_000_000 + i) for i in range(n_cust)], dtype=object),
+        sf_ids("001", np.arange(80_000_000, 80_000_000 + n_cust)),
         sfa_ref,
     )
     sfa_ref = np.where(sfa.primary_account[company] == 0, None, sfa_ref)

@@ -91,27 +91,27 @@ class Style:
 
 
 def render_ts(arr: pa.Array, style: str) -> pa.Array:
-    utc = arr.cast(pa.timestamp("s"))
-    jst = pc.add(arr, 9 * 3600).cast(pa.timestamp("s"))
+    """Epoch seconds -> text. Arrow's timestamp->string cast is ~50x faster than strftime."""
+    utc = arr.cast(pa.timestamp("s")).cast(pa.string())  # `2026-06-01 00:30:00`
+    jst = pc.add(arr, 9 * 3600).cast(pa.timestamp("s")).cast(pa.string())
     if style == "iso_utc_ms":
-        return pc.strftime(utc, format="%Y-%m-%dT%H:%M:%S.000+0000")
+        return pc.binary_join_element_wise(pc.replace_substring(utc, " ", "T"), ".000+0000", "")
     if style == "iso_utc_z":
-        return pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
+        return pc.binary_join_element_wise(pc.replace_substring(utc, " ", "T"), "Z", "")
     if style == "iso_jst_offset":
-        return pc.strftime(jst, format="%Y-%m-%dT%H:%M:%S+09:00")
+        return pc.binary_join_element_wise(pc.replace_substring(jst, " ", "T"), "+09:00", "")
     if style == "jst_plain":
-        return pc.strftime(jst, format="%Y-%m-%d %H:%M:%S")
+        return jst
     if style == "jst_slash":  # Excel-style `2026/06/01 9:30`: hour without a leading zero
-        hour = pc.cast(pc.hour(jst), pa.string())
-        return pc.binary_join_element_wise(
-            pc.strftime(jst, format="%Y/%m/%d "), hour, pc.strftime(jst, format=":%M"), ""
-        )
+        date = pc.replace_substring(pc.utf8_slice_codeunits(jst, 0, 10), "-", "/")
+        hour = pc.cast(pc.cast(pc.utf8_slice_codeunits(jst, 11, 13), pa.int32()), pa.string())
+        return pc.binary_join_element_wise(date, " ", hour, ":", pc.utf8_slice_codeunits(jst, 14, 16), "")
     raise ValueError(style)
 
 
 def render_date(arr: pa.Array, style: str) -> pa.Array:
-    days = pc.divide(pc.add(arr, 9 * 3600), DAY).cast(pa.int32()).cast(pa.date32())
-    return pc.strftime(days, format="%Y/%m/%d" if style == "slash" else "%Y-%m-%d")
+    days = pc.divide(pc.add(arr, 9 * 3600), DAY).cast(pa.int32()).cast(pa.date32()).cast(pa.string())
+    return pc.replace_substring(days, "-", "/") if style == "slash" else days
 
 
 def render_bool(arr: pa.Array, style: str) -> pa.Array:

@@ -83,7 +83,9 @@ def _spec(system: str, entity: str, day: int, sfa_styles: list[tuple[str, Style]
             "campaign_members": FileSpec("jsonl", style=Style(ts="iso_utc_z")),
         }[entity]
     if entity == "subscriptions":
-        return FileSpec("parquet" if day % 3 == 2 else "csv", style=Style(ts="jst_plain", date="slash"))
+        # The initial bulk load and every third day come as Parquet from the billing EL job.
+        parquet = day == 0 or day % 3 == 2
+        return FileSpec("parquet" if parquet else "csv", style=Style(ts="jst_plain", date="slash"))
     if entity == "health_scores":
         return FileSpec("jsonl", style=Style(ts="iso_jst_offset"))
     return FileSpec("csv", style=Style(ts="jst_plain"))
@@ -165,21 +167,22 @@ def generate(
     target = round(sc.activities * days / sc.days)
     act = activities_mod.simulate(funnel, end_ts, target, threshold, reset, campaigns, seed)
     bar.update()
+    # Frames become compact Arrow as soon as they exist (bounded memory at scale L).
     sfa = sfa_mod.build(ctx)
-    leads, _, _ = ma_mod.leads_frame(ctx, act, sfa)
-    frames = [
-        leads,
-        ma_mod.activities_frame(ctx, act),
-        ma_mod.campaigns_frame(ctx),
-        ma_mod.members_frame(ctx, act),
+    frames = [fr.finalise(days) for fr in sfa.frames]
+    sfa.frames.clear()
+    ma_frames = [
+        ma_mod.leads_frame(ctx, act, sfa)[0].finalise(days),
+        ma_mod.activities_frame(ctx, act).finalise(days),
+        ma_mod.campaigns_frame(ctx).finalise(days),
+        ma_mod.members_frame(ctx, act).finalise(days),
     ]
+    frames = ma_frames + frames
     n_activities = len(act.lead)
-    del act
-    frames += sfa.frames
+    del act, ma_frames
     cust = cs_mod.build(ctx, sfa)
-    frames += cust.frames
-    for fr in frames:
-        fr.finalise(days)
+    frames += [fr.finalise(days) for fr in cust.frames]
+    cust.frames.clear()
     bar.update()
 
     writer = Writer(out, rng_for(seed, "writer"))

@@ -16,7 +16,7 @@ from . import corporate_number, names
 from .activities import OPT_FLAT, TYPES, Activities, T
 from .context import Context
 from .frames import INT_NULL, Frame
-from .people import BOTH, MA_SIDE_ONLY, MA_WRONG, SFA_WRONG, ma_lead_id, sf_id
+from .people import BOTH, MA_SIDE_ONLY, MA_WRONG, SFA_WRONG, ma_lead_ids, sf_ids
 from .sfa import Sfa
 from .timeutil import DAY, rng_for
 
@@ -95,14 +95,11 @@ def leads_frame(ctx: Context, act: Activities, sfa: Sfa) -> tuple[Frame, np.ndar
     for i in np.flatnonzero(rng.random(n) < 0.10).tolist():
         num = comp.corporate_number[f.company[i]]
         corp[i] = corporate_number.corrupt(num, rng) if rng.random() < 0.02 else num
-    sfa_ref = np.array([sf_id("00Q", int(x)) if x else None for x in p.sfa_number], dtype=object)
-    wrong_ref = np.array([sf_id("00Q", 90_000_000 + i) for i in range(n)], dtype=object)
+    sfa_ref = sf_ids("00Q", p.sfa_number)
+    wrong_ref = sf_ids("00Q", np.arange(90_000_000, 90_000_000 + n))
     show = (vt >= p.sync_at[vl]) & np.isin(p.link[vl], [BOTH, MA_SIDE_ONLY, SFA_WRONG, MA_WRONG])
     sfa_lead = np.where(show, np.where(p.link[vl] == MA_WRONG, wrong_ref[vl], sfa_ref[vl]), None)
-    contact_ids = np.array(
-        [None] + [sf_id("003", i) for i in range(1, int(sfa.contact_of_lead.max(initial=0)) + 1)],
-        dtype=object,
-    )
+    contact_ids = sf_ids("003", np.arange(0, int(sfa.contact_of_lead.max(initial=0)) + 1))
     synced_contact = rng.random(n) < 0.6
     sfa_contact = np.where(
         (vt >= sfa.contact_at[vl]) & synced_contact[vl], contact_ids[sfa.contact_of_lead[vl]], None
@@ -119,7 +116,7 @@ def leads_frame(ctx: Context, act: Activities, sfa: Sfa) -> tuple[Frame, np.ndar
         "ma",
         "leads",
         {
-            "lead_id": ("str", np.array([ma_lead_id(i + 1) for i in vl], dtype=object)),
+            "lead_id": ("str", ma_lead_ids(vl + 1)),
             "email": ("str", p.email[vl]),
             "created_at": ("ts", f.created[vl]),
             "first_name": ("str", np.array([names.GIVEN_NAMES[g][0] for g in p.given], dtype=object)[vl]),

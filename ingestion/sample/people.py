@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import names
 from .funnel import Funnel
@@ -29,6 +31,23 @@ def sf_id(prefix: str, number: int) -> str:
 
 def ma_lead_id(number: int) -> str:
     return f"L-{number:07d}"
+
+
+def id_array(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """Vectorised `f"{prefix}{n:0{width}d}"` as an object array; numbers <= 0 give None."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    digits = pc.utf8_lpad(pa.array(numbers).cast(pa.string()), width=width, padding="0")
+    ids = pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+    ids = pc.if_else(pa.array(numbers > 0), ids, pa.scalar(None, pa.string()))
+    return ids.to_numpy(zero_copy_only=False)
+
+
+def sf_ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    return id_array(f"{prefix}5g0", numbers, 9)
+
+
+def ma_lead_ids(numbers: np.ndarray) -> np.ndarray:
+    return id_array("L-", numbers, 7)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from . import corporate_number, names
 from .context import Context
 from .frames import INT_NULL, Frame
 from .funnel import LOSS_REASONS, LOSS_WEIGHTS, MAX_CYCLES, P_WIN
-from .people import BOTH, EMAIL_ONLY, MA_SIDE_ONLY, MA_WRONG, SFA_SIDE_ONLY, SFA_WRONG, ma_lead_id, sf_id
+from .people import BOTH, EMAIL_ONLY, MA_SIDE_ONLY, MA_WRONG, SFA_SIDE_ONLY, SFA_WRONG, ma_lead_ids, sf_ids
 from .timeutil import DAY, HOUR, NEVER, business_time_of_day, rng_for, uniform_secs
 
 STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
@@ -70,7 +70,7 @@ class Sfa:
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    return np.array([sf_id(prefix, int(x)) if x > 0 else None for x in numbers], dtype=object)
+    return sf_ids(prefix, numbers)
 
 
 def _pick(weights: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -338,8 +338,8 @@ def build(ctx: Context) -> Sfa:
     lead_variant = _pick(names.VARIANT_WEIGHTS["sfa_lead"], n, rng)
     upper = rng.random(n) < 0.05
     emails = np.array([e.capitalize() if u else e for e, u in zip(p.email, upper, strict=True)], dtype=object)
-    ma_id = np.array([ma_lead_id(i + 1) for i in range(n)], dtype=object)
-    wrong_ma = np.array([ma_lead_id(9_000_000 + i) for i in range(n)], dtype=object)
+    ma_id = ma_lead_ids(np.arange(1, n + 1))
+    wrong_ma = ma_lead_ids(np.arange(9_000_000, 9_000_000 + n))
     # MA_Lead_Id__c: right when the sync worked on the SFA side, wrong or missing otherwise.
     link = p.link[vp]
     ma_ref = np.where(np.isin(link, [BOTH, SFA_SIDE_ONLY, MA_WRONG]), ma_id[vp], None)
