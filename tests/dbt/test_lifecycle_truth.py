@@ -176,3 +176,29 @@ def test_opportunity_and_event_facts_are_consistent_with_the_funnel(warehouse):
         ).fetchall()
     assert missing == 0
     assert events[0][0] == expected
+
+
+def test_customers_and_churn_match_truth(warehouse):
+    """customer_at = first subscription start, churned_at = latest end when every subscription churned."""
+    wh, truth = warehouse
+    with duckdb.connect(str(wh), read_only=True) as con:
+        con.execute(
+            "create temp table truth_customers as select * from read_csv(?, all_varchar = true, header = true)",
+            [str(truth / "customers.csv")],
+        )
+        total, found, customer_eq, churn_eq = con.execute("""
+            select
+                count(*),
+                sum(case when f.customer_id is not null then 1 else 0 end),
+                sum(case when cast(nullif(replace(t.customer_at, 'Z', ''), '') as timestamp)
+                    is not distinct from f.customer_at then 1 else 0 end),
+                sum(case when cast(nullif(replace(t.churned_at, 'Z', ''), '') as timestamp)
+                    is not distinct from f.churned_at then 1 else 0 end)
+            from truth_customers as t
+            left join core.fct_customers as f on t.customer_id = f.customer_id
+        """).fetchall()[0]
+    print(
+        f"\ncustomers in truth: {total}, built: {found}, customer_at equal: {customer_eq}, churned_at equal: {churn_eq}"
+    )
+    assert total > 0 and found == total
+    assert customer_eq / total >= TARGET and churn_eq / total >= TARGET
