@@ -16,8 +16,8 @@ from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from expectations.history import COLUMNS, ensure_dq_results
-from expectations.publish import BUILD_SCHEMA, PUBLISH_SCHEMA, ensure_publications
+from expectations.history import COLUMNS
+from expectations.publish import BUILD_SCHEMA, PUBLISH_SCHEMA
 from ingestion.contracts import load_contracts, quote_ident
 from ingestion.rules import business_rules, rules_version
 
@@ -101,7 +101,8 @@ def _table(headers: list[str], rows: list[list[str]], num: set[int] = frozenset(
 
 
 def latest_run_id(con) -> str | None:
-    ensure_dq_results(con)
+    if not _exists(con, "audit", "dq_results"):
+        return None
     rows = con.execute(
         "select run_id from audit.dq_results order by recorded_at desc, ended_at desc limit 1"
     ).fetchall()
@@ -115,10 +116,14 @@ def _summary(con, run_id: str | None, results: list[dict], tz: ZoneInfo) -> str:
     ends = [r["ended_at"] for r in results if r["ended_at"]]
     by_status = {s: sum(r["status"] == s for r in results) for s in ("pass", "warn", "fail", "error")}
     blocking = [r for r in results if r["blocked_publication"]]
-    pubs = _q(
-        con,
-        "select status from audit.publications where run_id = ? order by published_at desc limit 1",
-        [run_id],
+    pubs = (
+        _q(
+            con,
+            "select status from audit.publications where run_id = ? order by published_at desc limit 1",
+            [run_id],
+        )
+        if _exists(con, "audit", "publications")
+        else []
     )
     outcome = pubs[0]["status"] if pubs else "not attempted in this run"
     banner = (
@@ -303,7 +308,8 @@ def _reconciliation(con) -> str:
 
 
 def _publications(con, tz: ZoneInfo) -> str:
-    ensure_publications(con)
+    if not _exists(con, "audit", "publications"):
+        return "<p class=muted>No publication recorded yet.</p>"
     rows = _q(con, "select * from audit.publications order by published_at desc limit 20")
     return _table(
         ["when", "run id", "status", "row counts", "export", "gate checks (blocking)", "reason"],
@@ -334,13 +340,16 @@ def build_report(con, out_path: Path, run_id: str | None = None) -> Path:
     """Write the report of `run_id` (default: the latest run in audit.dq_results) to `out_path`."""
     out_path = Path(out_path)
     tz = ZoneInfo(str(business_rules().get("reporting_timezone", "Asia/Tokyo")))
-    ensure_dq_results(con)
-    ensure_publications(con)
+    # Read-only: the report runs on a read-only connection (`ssot report`) and creates nothing.
     run_id = run_id or latest_run_id(con)
-    results = _q(
-        con,
-        f"select {', '.join(COLUMNS)} from audit.dq_results where run_id = ? order by recorded_at",
-        [run_id],
+    results = (
+        _q(
+            con,
+            f"select {', '.join(COLUMNS)} from audit.dq_results where run_id = ? order by recorded_at",
+            [run_id],
+        )
+        if _exists(con, "audit", "dq_results")
+        else []
     )
     generated = datetime.now(UTC).replace(tzinfo=None)
     html = f"""<!DOCTYPE html>

@@ -95,3 +95,18 @@ def test_report_renders_in_headless_chromium(failed_run, tmp_path):
             rf"<tr>(?:(?!</tr>).)*{check}</code>(?:(?!</tr>).)*s-fail\">fail<", dom, re.DOTALL
         ), check
     assert '<span class="status s-fail">fail</span>' in dom and "Asia/Tokyo" in dom
+
+
+def test_report_works_on_a_read_only_connection_of_a_fresh_warehouse(tmp_path):
+    import duckdb
+    from dq_warehouse import build_warehouse
+
+    path = tmp_path / "fresh.duckdb"
+    build_warehouse(path).close()  # no DQ run and no publication yet
+    with duckdb.connect(str(path), read_only=True) as con:
+        html = build_report(con, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "No data-quality results recorded" in html and "No publication recorded yet" in html
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from information_schema.tables where table_name = 'dq_results'"
+        ).fetchall() == [(0,)]
