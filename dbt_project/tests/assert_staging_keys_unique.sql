@@ -14,7 +14,8 @@ duplicates as (
     {%- set key = model_node(model_name).config.meta.primary_key -%}
     select
         '{{ model_name }}' as model_name,
-        cast({{ key | join(" as varchar) || '|' || cast(") }} as varchar) as key_value,
+        {%- set as_string = ' as ' ~ dbt.type_string() ~ ')' %}
+        cast({{ key | join(as_string ~ " || '|' || cast(") }}{{ as_string }} as key_value,
         count(*) as n_rows
     from {{ ref(model_name) }}
     group by {{ key | join(', ') }}

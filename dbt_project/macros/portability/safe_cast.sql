@@ -11,7 +11,7 @@
 {% macro postgres__safe_cast(expr, data_type) -%}
     {%- if modules.re.match('^(int|bigint|smallint|numeric|decimal|double|real|float)', data_type | lower) -%}
     case
-        when cast({{ expr }} as varchar) ~ '^\s*[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?\s*$'
+        when cast({{ expr }} as text) ~ '^\s*[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?\s*$'
             then cast({{ expr }} as {{ data_type }})
     end
     {%- else -%}

@@ -38,7 +38,7 @@ timeline as (
         lead_id,
         cycle_start_at as event_at,
         0 as event_order,
-        cast(null as varchar) as activity_id,
+        cast(null as {{ dbt.type_string() }}) as activity_id,
         0 as score_delta,
         1 as is_cycle_start
     from cycles

@@ -76,7 +76,7 @@ latest_cycles as (
 final as (
 
     select
-        cycles.lead_id || '#' || cast(cycles.cycle_number as varchar) as lead_cycle_id,
+        cycles.lead_id || '#' || cast(cycles.cycle_number as {{ dbt.type_string() }}) as lead_cycle_id,
         cycles.lead_id,
         cycles.cycle_number,
         cycles.cycle_number = latest_cycles.latest_cycle_number as is_latest_cycle,

@@ -78,8 +78,8 @@ company_events as (
         'company' as subject_type,
         -- a customer not yet resolved to a company is still a subject, by its CS id
         coalesce(customers.company_id, customers.customer_id) as subject_id,
-        cast(null as varchar) as lead_id,
-        cast(null as varchar) as lead_cycle_id,
+        cast(null as {{ dbt.type_string() }}) as lead_id,
+        cast(null as {{ dbt.type_string() }}) as lead_cycle_id,
         customers.company_id,
         company_stages.stage,
         case company_stages.stage
