@@ -247,7 +247,9 @@ def dbt_results(
 def _dbt_definition_hash(node: dict) -> str | None:
     """The file checksum of a singular test; for a generic test (dbt leaves its checksum empty)
     a hash of what defines it: the test macro, its arguments and its severity config."""
-    checksum = (node.get("checksum") or {}).get("checksum")
+    checksum = node.get("checksum")
+    if isinstance(checksum, dict):  # unit tests carry a plain string checksum
+        checksum = checksum.get("checksum")
     if checksum:
         return checksum
     if not node:

@@ -43,6 +43,7 @@ text-align:left;vertical-align:top}th{background:#f1f3f7}td.num{text-align:right
 .ok{color:#17622e}.bad{color:#8a1c25;font-weight:600}.muted{color:#677}code{font-size:.85em}
 .banner{padding:.6rem 1rem;border-radius:4px;margin:1rem 0;font-weight:600}
 .banner.blocked{background:#f8d7da}.banner.clear{background:#dff3e4}
+.checks td:nth-child(6),.checks td:nth-child(7){min-width:16rem}.checks td:nth-child(2){min-width:13rem;overflow-wrap:anywhere}
 """
 
 
@@ -89,15 +90,17 @@ def _pub_status(s: str) -> str:
     return f'<span class="status s-{css}">{_e(s)}</span>'
 
 
-def _table(headers: list[str], rows: list[list[str]], num: set[int] = frozenset()) -> str:
+def _table(headers: list[str], rows: list[list[str]], num: set[int] = frozenset(), css: str = "") -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    thead = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""
     body = "".join(
         "<tr>"
         + "".join(f'<td class="num">{c}</td>' if i in num else f"<td>{c}</td>" for i, c in enumerate(r))
         + "</tr>"
         for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td colspan=99 class=muted>none</td></tr>'}</tbody></table>"
+    empty = "<tr><td colspan=99 class=muted>none</td></tr>"
+    return f'<table class="{css}">{thead}<tbody>{body or empty}</tbody></table>'
 
 
 def latest_run_id(con) -> str | None:
@@ -173,7 +176,7 @@ def _checks(results: list[dict]) -> str:
     ]
     headers = ["asset", "check", "source", "severity", "status", "observed", "threshold", "failing rows",
                "definition version", "definition hash", "partition"]  # fmt: skip
-    return _table(headers, rows, num={7})
+    return _table(headers, rows, num={7}, css="checks")
 
 
 def _failures(results: list[dict]) -> str:
