@@ -59,7 +59,18 @@ class Frame:
         return self._table.slice(lo, hi - lo), late
 
 
+def by_index(dictionary, indices: np.ndarray, null: np.ndarray | None = None) -> pa.DictionaryArray:
+    """Strings stored once (per lead, per type, ...) and referenced by index: 4 bytes per row.
+
+    Big entities (MA activities and lead versions at scale L) repeat a few values or per-lead
+    values many times; decoding happens per daily file, so memory stays bounded."""
+    values = dictionary if isinstance(dictionary, pa.Array) else pa.array(list(dictionary), pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(indices, dtype=np.int32), mask=null), values)
+
+
 def _to_arrow(kind: str, values, perm: np.ndarray) -> pa.Array:
+    if kind.startswith("id:"):  # `id:<prefix>:<width>` holds numbers, rendered as text per file
+        return pa.array(np.asarray(values, dtype=np.int64)[perm])
     if kind == "str":
         arr = (
             values
@@ -119,11 +130,22 @@ def render_bool(arr: pa.Array, style: str) -> pa.Array:
     return pc.if_else(arr, words[0], words[1])
 
 
+def _plain(arr: pa.Array, kind: str) -> pa.Array:
+    """Undo the compact storage: decode dictionaries, format `id:` numbers."""
+    if pa.types.is_dictionary(arr.type):
+        return arr.dictionary_decode()
+    if kind.startswith("id:"):
+        _, prefix, width = kind.split(":")
+        digits = pc.utf8_lpad(arr.cast(pa.string()), width=int(width), padding="0")
+        return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+    return arr
+
+
 def render_strings(table: pa.Table, kinds: dict[str, str], style: Style) -> pa.Table:
     """Every column as text in the day's style (CSV); names restyled when asked."""
     cols = {}
     for name in table.column_names:
-        arr = table.column(name).combine_chunks()
+        arr = _plain(table.column(name).combine_chunks(), kinds[name])
         kind = kinds[name]
         if kind == "ts":
             arr = render_ts(arr, style.ts)
@@ -131,7 +153,7 @@ def render_strings(table: pa.Table, kinds: dict[str, str], style: Style) -> pa.T
             arr = render_date(arr, style.date)
         elif kind == "bool":
             arr = render_bool(arr, style.boolean)
-        elif kind != "str":
+        elif kind != "str" and not kind.startswith("id:"):
             arr = arr.cast(pa.string())
         cols[name] = arr
     return pa.table(cols)
@@ -141,7 +163,7 @@ def render_typed(table: pa.Table, kinds: dict[str, str]) -> pa.Table:
     """Typed Arrow for Parquet: timestamps UTC-aware, dates as date32, money as int64."""
     cols = {}
     for name in table.column_names:
-        arr = table.column(name).combine_chunks()
+        arr = _plain(table.column(name).combine_chunks(), kinds[name])
         kind = kinds[name]
         if kind == "ts":
             arr = arr.cast(pa.timestamp("s")).cast(pa.timestamp("s", tz="UTC"))
