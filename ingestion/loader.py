@@ -48,7 +48,7 @@ from ingestion.contracts import (
     quote_ident,
     raw_table_ddl,
 )
-from ingestion.timeparse import clean_text_sql, parse_sql, sql_literal, varchar_sql
+from ingestion.timeparse import is_blank_sql, sql_literal, trim_sql, typed_sql
 
 _log = logging.getLogger(__name__)
 
@@ -439,20 +439,23 @@ def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) 
         refs = [f"f{i}" for i in idx]
         return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
 
-    parsed, typed, checks, out = [], [], [], []
+    # parsed: `_s<k>` = the column's text, `_v<k>` = its typed value (NULL when blank or bad).
+    # Checks use CASE (lazy) so trim() only runs on the few values that failed to parse.
+    parsed, checks, out = [], [], []
     for k, col in enumerate(entity.columns):
         src = source(by_name[col.name]) if col.name in by_name else "cast(null as varchar)"
-        text = varchar_sql(src) if col.type == "varchar" else clean_text_sql(src)
-        parsed.append(f"{text} as _t{k}")
-        typed.append(f"{parse_sql(f'_t{k}', col.type, tz)} as _v{k}")
+        parsed.append(f"{src} as _s{k}, {typed_sql(src, col.type, tz)} as _v{k}")
+        blank = is_blank_sql(f"_s{k}")
         if col.not_null:
+            empty = sql_literal("empty not_null column " + col.name)
             checks.append(
-                f"case when _t{k} is null then {sql_literal('empty not_null column ' + col.name)} end"
+                f"case when _v{k} is not null then null when _s{k} is null or {blank} then {empty} end"
             )
         if col.type != "varchar":
             label = sql_literal(f"bad {col.type} in {col.name}: '")
             checks.append(
-                f"case when _t{k} is not null and _v{k} is null then {label} || left(_t{k}, 80) || '''' end"
+                f"case when _v{k} is not null or _s{k} is null or {blank} then null "
+                f"else {label} || left({trim_sql(f'_s{k}')}, 80) || '''' end"
             )
         out.append(f"cast(_v{k} as {col.duckdb_type}) as {quote_ident(col.name)}")
     contract_names = {c.name for c in entity.columns}
@@ -475,9 +478,8 @@ def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) 
     table = f"{prefix}_typed"
     con.execute(
         f"create or replace temp table {table} as\n"
-        f"with parsed as (select *, {', '.join(parsed)} from {staged.table}),\n"
-        f"typed as (select *, {', '.join(typed)} from parsed),\n"
-        f"checked as (select *, {reason} as _reason from typed)\n"
+        f"with parsed as (select *, {', '.join(parsed)} from {staged.relation}),\n"
+        f"checked as (select *, {reason} as _reason from parsed)\n"
         f"select _row_number, _reason, case when _reason is not null then {raw_json} end as _raw_values, "
         f"{', '.join(out)} from checked"
     )

@@ -91,19 +91,22 @@ class _RecordCounter:
         if not chunk:
             return
         arr = np.frombuffer(chunk, dtype=np.uint8)
-        newline = arr == 10
+        pos = np.flatnonzero(arr == 10)
         if self.quoting:
-            quotes = np.cumsum(arr == 34, dtype=np.int64)
-            newline &= ((quotes + self.quotes) & 1) == 0
-            self.quotes += int(quotes[-1])
-        pos = np.flatnonzero(newline)
+            # Quotes are rare next to bytes: locate them, then give each newline the parity of
+            # the quotes before it (searchsorted), instead of a cumulative sum over every byte.
+            quotes = np.flatnonzero(arr == 34)
+            if quotes.size or self.quotes & 1:
+                before = np.searchsorted(quotes, pos) + self.quotes
+                pos = pos[(before & 1) == 0]
+            self.quotes += int(quotes.size)
         if pos.size:
             starts = np.empty_like(pos)
             starts[0] = self.last_term + 1 - self.offset
             starts[1:] = pos[:-1] + 1
             length = pos - starts
-            before = np.where(pos > 0, arr[np.maximum(pos - 1, 0)], self.prev_byte)
-            blank = (length == 0) | ((length == 1) & (before == 13))
+            prev = np.where(pos > 0, arr[np.maximum(pos - 1, 0)], self.prev_byte)
+            blank = (length == 0) | ((length == 1) & (prev == 13))
             self.records += int(pos.size - np.count_nonzero(blank))
             self.last_term = self.offset + int(pos[-1])
         self.offset += len(chunk)
@@ -208,12 +211,13 @@ def _transcode_cp932(
 class StagedFile:
     """A file's records in DuckDB temp tables, every field as text.
 
-    `table` has `_row_number` (1-based record number) and one varchar column per field,
-    named `f0..fN` in `fields` order; JSONL adds `_raw` (the record's JSON text).
+    `relation` (a table name or a subquery) has `_row_number` (1-based record number) and one
+    varchar column per field, named `f0..fN` in `fields` order; JSONL adds `_raw` (the record's
+    JSON text).
     `rejected` has `_row_number, raw_values, reason` for records no parser could split.
     """
 
-    table: str
+    relation: str
     rejected: str
     fields: list[str]
     rows_read: int
@@ -290,7 +294,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str) -
     _create_rejected(con, rej)
     expected = (scan.records or 0) - 1
     if rejects == 0 and rows == expected:
-        return StagedFile(stage, rej, header, rows, scan.encoding, "fast")
+        # rowid is the insertion order, which the scan preserved: numbering it here instead of
+        # with row_number() in the scan keeps the scan parallel (2-3x faster).
+        relation = f"(select rowid + 1 as _row_number, * from {stage})"
+        return StagedFile(relation, rej, header, rows, scan.encoding, "fast")
     rows_read = _stage_csv_exact(con, scan, header, stage, rej)
     return StagedFile(stage, rej, header, rows_read, scan.encoding, "exact")
 
@@ -300,7 +307,7 @@ def _fast_csv(
 ):
     con.execute(
         f"create or replace temp table {stage} as "
-        f"select row_number() over () as _row_number, * from read_csv({_lit(str(scan.text_path))}, "
+        f"select * from read_csv({_lit(str(scan.text_path))}, "
         f"columns = {columns}, header = true, auto_detect = false, delim = ',', quote = '\"', "
         f"escape = '\"', compression = {compression}, strict_mode = true, ignore_errors = true, "
         f"store_rejects = true, rejects_table = {_lit(rj_table)}, rejects_scan = {_lit(rj_scan)})"
@@ -397,7 +404,7 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str)
     # catches anything the reader skipped.
     try:
         con.execute(
-            f"create or replace temp table {lines} as select row_number() over () as _row_number, "
+            f"create or replace temp table {lines} as select "
             f"json as _raw from read_json_objects({_lit(str(scan.text_path))}, "
             f"format = 'newline_delimited', ignore_errors = true, compression = {compression})"
         )
@@ -406,14 +413,14 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str)
     except duckdb.Error:
         rows, nulls = -1, 1  # the exact path below reads it line by line
     _create_rejected(con, rej)
-    path_used = "fast"
+    path_used, row_number = "fast", "rowid + 1"
     if nulls or rows != scan.records:
-        path_used = "exact"
+        path_used, row_number = "exact", "_row_number"
         rows = _stage_jsonl_exact(con, scan, lines)
     # DuckDB does not short-circuit `and`: classify each line once, before any JSON function
     # that would throw on malformed text runs on it.
     con.execute(
-        f"create or replace temp table {lines} as select _row_number, _raw, "
+        f"create or replace temp table {lines} as select {row_number} as _row_number, _raw, "
         "case when json_valid(_raw) then json_type(_raw) = 'OBJECT' else false end as _is_object "
         f"from {lines}"
     )

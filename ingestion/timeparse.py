@@ -23,6 +23,10 @@ Accepted spellings (empty or blank text is NULL for every type):
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
 # Characters treated as blank around a value: ASCII whitespace and the ideographic space that
 # Japanese spreadsheets leave in "empty" cells.
 _BLANKS = " \t\r\n\u3000"
@@ -35,6 +39,7 @@ _TIME_PART = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
 _NAIVE_TS_RE = _DATE_PART + "(" + _TIME_PART + ")?"
 _OFFSET_TS_RE = _DATE_PART + _TIME_PART + r"(Z|[+-]\d{2}(:?\d{2})?)"
 _DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d']"
+_FIXED_YEARS = range(1970, 2100)
 
 
 def sql_literal(text: str) -> str:
@@ -47,14 +52,62 @@ def _blanks_sql() -> str:
     return " || ".join(f"chr({ord(c)})" for c in _BLANKS)
 
 
-def clean_text_sql(expr: str) -> str:
-    """Trimmed text, NULL when empty or blank: the input of every typed parser."""
-    return f"nullif(trim({expr}, {_blanks_sql()}), '')"
+def trim_sql(expr: str) -> str:
+    return f"trim({expr}, {_blanks_sql()})"
+
+
+def is_blank_sql(expr: str) -> str:
+    """True when a non-NULL text is empty after trimming (cheap to call only on suspects)."""
+    return f"{trim_sql(expr)} = ''"
 
 
 def varchar_sql(expr: str) -> str:
-    """Text columns keep their original spelling (no trimming); only blank becomes NULL."""
-    return f"(case when {clean_text_sql(expr)} is null then null else {expr} end)"
+    """Text columns keep their original spelling (no trimming); only blank becomes NULL.
+
+    trim() costs as much as the CSV scan itself, so it only runs on values that start with a
+    blank character (CASE evaluates its branches lazily).
+    """
+    codes = ", ".join(str(ord(c)) for c in _BLANKS)
+    return f"(case when ascii({expr}) not in ({codes}) then {expr} when {is_blank_sql(expr)} then null else {expr} end)"
+
+
+def typed_sql(expr: str, contract_type: str, timezone: str) -> str:
+    """The typed value of a text: parsed as it is, else trimmed (lazily); NULL when blank or bad."""
+    if contract_type == "varchar":
+        return varchar_sql(expr)
+    as_is = parse_sql(expr, contract_type, timezone)
+    trimmed = parse_sql(trim_sql(expr), contract_type, timezone)
+    return f"(case when {expr} is null then null else coalesce({as_is}, {trimmed}) end)"
+
+
+@lru_cache(maxsize=8)
+def fixed_offset_seconds(timezone: str) -> int | None:
+    """The zone's UTC offset if it is the same all over 1970-2099 (Asia/Tokyo: +9 h), else None.
+
+    Lets the loader convert local times with plain arithmetic instead of an ICU call per value;
+    times outside that window (and zones with DST) still go through ICU.
+    """
+    zone = ZoneInfo(timezone)
+    offsets = {
+        datetime(year, month, 1, 12, tzinfo=zone).utcoffset()
+        for year in _FIXED_YEARS
+        for month in (1, 4, 7, 10)
+    }
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds())
+
+
+def _local_to_utc_sql(ts: str, timezone: str) -> str:
+    icu = f"timezone('UTC', timezone({sql_literal(timezone)}, {ts}))"
+    offset = fixed_offset_seconds(timezone)
+    if offset is None:
+        return icu
+    lo, hi = _FIXED_YEARS.start, _FIXED_YEARS.stop
+    return (
+        f"(case when {ts} >= timestamp '{lo}-01-01' and {ts} < timestamp '{hi}-01-01' "
+        f"then {ts} - to_seconds({offset}) else {icu} end)"
+    )
 
 
 def parse_sql(text: str, contract_type: str, timezone: str) -> str:
@@ -87,11 +140,10 @@ def parse_sql(text: str, contract_type: str, timezone: str) -> str:
     if contract_type == "date":
         return f"cast(try_strptime({text}, {_DATE_FORMATS}) as date)"
     if contract_type == "timestamp":
-        tz = sql_literal(timezone)
+        local = f"try_cast(replace({text}, '/', '-') as timestamp)"
         return (
-            f"(case when regexp_full_match({text}, '{_OFFSET_TS_RE}') "
-            f"then timezone('UTC', try_cast({text} as timestamptz)) "
-            f"when regexp_full_match({text}, '{_NAIVE_TS_RE}') "
-            f"then timezone('UTC', timezone({tz}, try_cast(replace({text}, '/', '-') as timestamp))) end)"
+            f"(case when regexp_full_match({text}, '{_NAIVE_TS_RE}') then {_local_to_utc_sql(local, timezone)} "
+            f"when regexp_full_match({text}, '{_OFFSET_TS_RE}') "
+            f"then timezone('UTC', try_cast({text} as timestamptz)) end)"
         )
     raise ValueError(f"unknown contract type {contract_type!r}")
