@@ -103,8 +103,9 @@ final as (
         by_customer.customer_at,
         case when by_customer.all_churned = 1 then by_customer.last_ended_at end as churned_at,
         coalesce(by_customer.all_churned = 1, false) as is_churned,
-        coalesce(by_customer.active_mrr_jpy, 0) as active_mrr_jpy,
-        coalesce(by_customer.lifetime_revenue_jpy, 0.0) as lifetime_revenue_jpy,
+        cast(coalesce(by_customer.active_mrr_jpy, 0) as decimal(18, 2)) as active_mrr_jpy,
+        -- money at the mart boundary is decimal(18, 2) on every engine
+        cast(coalesce(by_customer.lifetime_revenue_jpy, 0.0) as decimal(18, 2)) as lifetime_revenue_jpy,
         case
             when by_customer.customer_at is null or by_customer.customer_at > clock.as_of_at then 0.0
             else {{ days_between(
