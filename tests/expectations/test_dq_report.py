@@ -20,7 +20,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture
 def failed_run(warehouse, tmp_path):
     """One published run, then one refused: negative amount in a mart, future timestamps in raw."""
-    run_layer(warehouse, "raw", run_id="run-ok", trigger="schedule", partition="2025-04-08")
+    run_layer(warehouse, "raw_ma", run_id="run-ok", trigger="schedule", partition="2025-04-08")
     gate_and_publish(warehouse, run_id="run-ok", trigger="schedule", export_dir=tmp_path / "export")
     warehouse.execute(
         "update kpi_build.rpt_sales_period set won_amount_jpy = -1 where period_start = '2025-04-08'"
@@ -28,7 +28,7 @@ def failed_run(warehouse, tmp_path):
     warehouse.execute(
         "update raw_ma.leads set created_at = timestamp '2031-01-01' where _extract_date = '2025-04-08' and _row_number = 1"
     )
-    run_layer(warehouse, "raw", run_id="run-bad", trigger="sensor", partition="2025-04-08")
+    run_layer(warehouse, "raw_ma", run_id="run-bad", trigger="sensor", partition="2025-04-08")
     with pytest.raises(GateFailed):
         gate_and_publish(warehouse, run_id="run-bad", trigger="sensor", export_dir=tmp_path / "export")
     return warehouse
