@@ -2,6 +2,8 @@
 -- Link evidence, strongest first: SFA Lead.MA_Lead_Id__c, MA leads.sfa_lead_id, and only when
 -- both are missing the normalised e-mail. Each SFA lead serves at most one MA lead and each MA
 -- lead gets at most one SFA lead, so status history is never counted twice.
+-- The IS owner is the lead's Inside Sales owner: leads are handed to field sales by an Owner
+-- change, so the current owner is the IS rep only until the hand-off.
 
 with
 
@@ -15,6 +17,18 @@ sfa_leads as (
 
     select * from {{ ref('stg_sfa__leads') }}
     where not is_deleted
+
+),
+
+lead_histories as (
+
+    select * from {{ ref('stg_sfa__lead_histories') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_sfa__users') }}
 
 ),
 
@@ -130,6 +144,25 @@ links as (
 
 ),
 
+-- the first Inside Sales user an SFA lead was handed away from (Owner history), if any
+previous_is_owners as (
+
+    select
+        lead_histories.sfa_lead_id,
+        lead_histories.old_value as owner_user_id,
+        row_number() over (
+            partition by lead_histories.sfa_lead_id
+            order by lead_histories.changed_at, lead_histories.lead_history_id
+            rows between unbounded preceding and current row
+        ) as owner_rank
+    from lead_histories
+    inner join users
+        on lead_histories.old_value = users.user_id
+    where lower(lead_histories.field_name) = 'owner'
+        and {{ is_inside_sales_department('users.department') }}
+
+),
+
 final as (
 
     select
@@ -138,6 +171,10 @@ final as (
         links.sfa_lead_id,
         links.link_method,
         sfa_leads.owner_user_id as sfa_owner_user_id,
+        case
+            when {{ is_inside_sales_department('current_owners.department') }} then sfa_leads.owner_user_id
+            else coalesce(previous_is_owners.owner_user_id, sfa_leads.owner_user_id)
+        end as is_owner_user_id,
         sfa_leads.lead_status as sfa_lead_status,
         sfa_leads.converted_contact_id,
         sfa_leads.converted_account_id,
@@ -147,6 +184,11 @@ final as (
         on ma_leads.lead_id = links.lead_id
     left join sfa_leads
         on links.sfa_lead_id = sfa_leads.sfa_lead_id
+    left join users as current_owners
+        on sfa_leads.owner_user_id = current_owners.user_id
+    left join previous_is_owners
+        on links.sfa_lead_id = previous_is_owners.sfa_lead_id
+        and previous_is_owners.owner_rank = 1
 
 )
 

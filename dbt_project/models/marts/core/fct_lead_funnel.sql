@@ -88,7 +88,7 @@ final as (
         leads.industry,
         leads.employees,
         {{ employee_band('leads.employees') }} as employee_band,
-        links.sfa_owner_user_id as is_owner_user_id,
+        links.is_owner_user_id,
         cycles.lead_at,
         cycles.mql_at,
         cycles.sal_at,
