@@ -58,7 +58,9 @@ def landing_fingerprints(landing: Path) -> dict[str, str]:
             for f in sorted(day.iterdir()):
                 if f.is_file() and not f.name.startswith("."):
                     st = f.stat()
-                    per_date.setdefault(day.name, []).append(f"{system}/{f.name}:{st.st_size}:{st.st_mtime_ns}")
+                    per_date.setdefault(day.name, []).append(
+                        f"{system}/{f.name}:{st.st_size}:{st.st_mtime_ns}"
+                    )
     return {d: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest()[:16] for d, v in per_date.items()}
 
 

@@ -47,6 +47,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         days=args.days,
         start=start,
         progress=not args.quiet,
+        overwrite=args.overwrite,
     )
     files = len(manifest.get("files", {})) if isinstance(manifest, dict) else 0
     print(f"generated scale {args.scale} seed {args.seed} ({files} files) in {time.perf_counter() - t0:.1f}s")
@@ -57,9 +58,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _generator_start(scale: str, days: int | None):
     import datetime as dt
 
-    from ingestion.sample import default_days
+    from ingestion.sample.scales import get_scale
 
-    n = days or default_days(scale)
+    n = days or get_scale(scale).days
     return dt.date.fromisoformat(GENERATOR_END_DATE) - dt.timedelta(days=n - 1)
 
 
@@ -75,9 +76,10 @@ def run_pipeline(start: str | None = None, end: str | None = None, trigger: str 
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.settings import settings
+    from orchestration.settings import export_environment
 
-    s = settings()
+    # Re-export: the environment may have changed since Definitions were imported (dbt reads it).
+    s = export_environment()
     dates = landing_dates(s.landing)
     if not dates and not (start and end):
         raise SystemExit(f"ssot run: no extract folders under {s.landing} (run `ssot generate` first)")
@@ -107,7 +109,9 @@ def _print_run_outcome(result, t0: float) -> int:
     print(f"  warehouse:      {s.warehouse}")
     print(f"  published KPIs: {s.export_dir} (Parquet) and schema kpi")
     print(f"  DQ report:      {s.report_dir / f'dq_report_{run_id}.html'}")
-    print(f"  run logs:       {s.dagster_home / 'storage' / run_id} (Dagster) and {s.dbt_artifacts_dir / run_id} (dbt)")
+    print(
+        f"  run logs:       {s.dagster_home / 'storage' / run_id} (Dagster) and {s.dbt_artifacts_dir / run_id} (dbt)"
+    )
     return 0 if result.success else 1
 
 
@@ -131,7 +135,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cached = marker.exists() and all(json.loads(marker.read_text()).get(k) == v for k, v in wanted.items())
     if not cached:
         cmd_generate(
-            argparse.Namespace(scale="S", seed=args.seed, days=None, out=s.landing, truth=s.truth, quiet=False)
+            argparse.Namespace(
+                scale="S",
+                seed=args.seed,
+                days=None,
+                out=s.landing,
+                truth=s.truth,
+                quiet=False,
+                overwrite=True,
+            )
         )
     else:
         print(f"sample extracts (scale S, seed {args.seed}) already in {s.landing}")
@@ -214,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="landing directory to write")
     g.add_argument("--truth", required=True, help="truth directory to write")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--overwrite", action="store_true", help="replace extracts already in --out")
     g.set_defaults(func=cmd_generate)
 
     r = sub.add_parser("run", help="materialize every asset through Dagster")

@@ -22,8 +22,8 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1
-run_queue:
-  max_concurrent_runs: 4
+  runs:
+    max_concurrent_runs: 4
 """
 
 WRITER_POOL = "duckdb_writer"

@@ -5,8 +5,6 @@ unified company ids). Every invocation's artifacts are kept per run for the audi
 results go to `audit.dq_results`, and old artifact folders are pruned.
 """
 
-from __future__ import annotations
-
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,12 +28,10 @@ def layer_of(props: Mapping[str, Any]) -> str:
     """The asset group (= layer) of a dbt node, from its folder: one rule for the whole graph."""
     fqn = props.get("fqn", [])
     path = "/".join(fqn[1:-1])
-    if props.get("resource_type") == "seed" or path.startswith("intermediate/identity"):
-        return "identity"
-    if props.get("name") in ("dim_companies", "dim_contacts"):
-        return "identity"
-    if path.startswith("staging"):
+    if props.get("resource_type") == "seed" or path.startswith("staging"):
         return "staging"
+    if path.startswith("intermediate/identity") or props.get("name") in ("dim_companies", "dim_contacts"):
+        return "identity"
     if path.startswith("marts/kpi"):
         return "kpi"
     return "lifecycle"
@@ -91,7 +87,6 @@ def _record_test_results(context: dg.AssetExecutionContext, artifacts: Path) -> 
     if not (artifacts / "run_results.json").exists():
         return
     from expectations.validate import record_dbt_results
-
     from orchestration.resources import build_resources
 
     trigger = context.run.tags.get("ssot/trigger", "manual")
@@ -114,13 +109,14 @@ def _prune_artifacts(root: Path, keep: int, current: Path) -> None:
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select="tag:staging",
+    # Reference seeds belong here: staging tests check values against them.
+    select="tag:staging tag:reference",
     name="dbt_staging",
     dagster_dbt_translator=translator,
     pool=WRITER_POOL,
 )
 def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging views: renamed, typed, latest version per key, deletes flagged."""
+    """Reference seeds and staging views: renamed, typed, latest version per key, deletes flagged."""
     yield from _run_dbt(context, dbt, "staging")
 
 
@@ -128,11 +124,11 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="fqn:*",
-    exclude="tag:staging",
+    exclude="tag:staging tag:reference",
     name="dbt_core_and_kpi",
     dagster_dbt_translator=translator,
     pool=WRITER_POOL,
 )
 def dbt_core_and_kpi(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Reference seeds, identity dims, lifecycle facts and the KPI marts (built in kpi_build)."""
+    """Identity dims, lifecycle facts and the KPI marts (built in kpi_build)."""
     yield from _run_dbt(context, dbt, "core_and_kpi")

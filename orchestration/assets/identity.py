@@ -4,8 +4,6 @@ Reads the staging views, writes `core.company_crosswalk`, `core.company_id_histo
 `core.company_match_review` (see identity/). dbt reads them as `source('identity', ...)`.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 

@@ -5,8 +5,6 @@ One step, not seventeen: every entity of a day is loaded by the same DuckDB writ
 per-step overhead (seconds) would dominate a daily run of small files.
 """
 
-from __future__ import annotations
-
 import time
 
 import dagster as dg
@@ -46,7 +44,12 @@ def _entity_specs() -> list[dg.AssetSpec]:
     ):
         specs.append(
             dg.AssetSpec(
-                key=key, group_name="ingestion", owners=OWNERS, description=text, kinds={"duckdb"}, skippable=True
+                key=key,
+                group_name="ingestion",
+                owners=OWNERS,
+                description=text,
+                kinds={"duckdb"},
+                skippable=True,
             )
         )
     return specs

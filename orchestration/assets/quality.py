@@ -6,8 +6,6 @@ Expectations suites of the KPI layer, adds this run's dbt test results, and publ
 the run naming the failed checks and leaves the last published version untouched.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.assets.dbt import dbt_core_and_kpi
@@ -48,7 +46,6 @@ def trigger_of(context: dg.AssetExecutionContext) -> str:
 )
 def publish_kpis(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from expectations.publish import GateFailed, gate_and_publish
-
     from expectations.report import build_report
 
     s = settings()
@@ -82,4 +79,3 @@ def _partition_label(context: dg.AssetExecutionContext) -> str | None:
     if "dagster/asset_partition_range_start" in tags:
         return f"{tags['dagster/asset_partition_range_start']}..{tags['dagster/asset_partition_range_end']}"
     return tags.get("dagster/partition")
-
