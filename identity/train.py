@@ -4,6 +4,9 @@ Owns: estimating the parameters of `identity.scoring.model_settings()` and writi
 model file `identity/models/company_splink_model.json` (commit it; runs only load it).
 Data: a warehouse with staging views (`--warehouse`), a landing folder produced by the project
 generator (`--landing`, loaded into a temporary DuckDB), or synthetic records (`--synthetic N`).
+The committed model was trained on the project generator's scale S, seed 5:
+  ssot generate (or ingestion.sample.generate(scale="S", seed=5, out=L, truth=T)), then
+  python -m identity.train --landing L
 Traps handled (measured, ARCHITECTURE.md): u-probabilities are estimated on ONE representative
 per deterministic cluster (raw records over-count companies with many records and inflate u);
 term-frequency adjustments are off; Splink works on its own DuckDB connection.
