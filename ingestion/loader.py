@@ -48,7 +48,7 @@ from ingestion.contracts import (
     quote_ident,
     raw_table_ddl,
 )
-from ingestion.timeparse import is_blank_sql, sql_literal, trim_sql, typed_sql
+from ingestion.timeparse import clean_sql, parse_sql, sql_literal, varchar_sql
 
 _log = logging.getLogger(__name__)
 
@@ -439,23 +439,22 @@ def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) 
         refs = [f"f{i}" for i in idx]
         return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
 
-    # parsed: `_s<k>` = the column's text, `_v<k>` = its typed value (NULL when blank or bad).
-    # Checks use CASE (lazy) so trim() only runs on the few values that failed to parse.
-    parsed, checks, out = [], [], []
+    # parsed: `_c<k>` = the column's text (trimmed for typed columns, NULL when blank);
+    # typed: `_v<k>` = its value. Two steps so each parser appears once per column in the SQL:
+    # binding these expressions costs more than running them on a small file.
+    parsed, typed, checks, out = [], [], [], []
     for k, col in enumerate(entity.columns):
         src = source(by_name[col.name]) if col.name in by_name else "cast(null as varchar)"
-        parsed.append(f"{src} as _s{k}, {typed_sql(src, col.type, tz)} as _v{k}")
-        blank = is_blank_sql(f"_s{k}")
+        text = varchar_sql(src) if col.type == "varchar" else clean_sql(src)
+        parsed.append(f"{text} as _c{k}")
+        typed.append(f"{parse_sql(f'_c{k}', col.type, tz)} as _v{k}")
         if col.not_null:
             empty = sql_literal("empty not_null column " + col.name)
-            checks.append(
-                f"case when _v{k} is not null then null when _s{k} is null or {blank} then {empty} end"
-            )
+            checks.append(f"case when _c{k} is null then {empty} end")
         if col.type != "varchar":
             label = sql_literal(f"bad {col.type} in {col.name}: '")
             checks.append(
-                f"case when _v{k} is not null or _s{k} is null or {blank} then null "
-                f"else {label} || left({trim_sql(f'_s{k}')}, 80) || '''' end"
+                f"case when _v{k} is null and _c{k} is not null then {label} || left(_c{k}, 80) || '''' end"
             )
         out.append(f"cast(_v{k} as {col.duckdb_type}) as {quote_ident(col.name)}")
     contract_names = {c.name for c in entity.columns}
@@ -479,7 +478,8 @@ def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) 
     con.execute(
         f"create or replace temp table {table} as\n"
         f"with parsed as (select *, {', '.join(parsed)} from {staged.relation}),\n"
-        f"checked as (select *, {reason} as _reason from parsed)\n"
+        f"typed as (select *, {', '.join(typed)} from parsed),\n"
+        f"checked as (select *, {reason} as _reason from typed)\n"
         f"select _row_number, _reason, case when _reason is not null then {raw_json} end as _raw_values, "
         f"{', '.join(out)} from checked"
     )
