@@ -192,7 +192,11 @@ def render_dbt_sources(system: str, contracts: Contracts | None = None) -> str:
     for ent in contracts.for_system(system):
         columns = []
         for c in ent.columns:
-            col: dict = {"name": c.name, "description": f"`{c.source_name}` ({c.type})", "data_type": c.duckdb_type}
+            col: dict = {
+                "name": c.name,
+                "description": f"`{c.source_name}` ({c.type})",
+                "data_type": c.duckdb_type,
+            }
             if c.not_null:
                 col["data_tests"] = ["not_null"]
             columns.append(col)
