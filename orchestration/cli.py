@@ -147,7 +147,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     else:
         print(f"sample extracts (scale S, seed {args.seed}) already in {s.landing}")
-    result = run_pipeline(trigger="demo")
+    result = run_pipeline(trigger="manual")
     code = _print_run_outcome(result, t0)
     if result.success:
         print_summary()

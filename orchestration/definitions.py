@@ -16,6 +16,7 @@ from orchestration.assets.ingestion import ledger_reconciles, load_extracts
 from orchestration.assets.quality import publish_kpis
 from orchestration.automation import daily_schedule, new_extract_files, ssot_pipeline
 from orchestration.checks.freshness import freshness_sensor, raw_freshness_checks
+from orchestration.checks.raw_quality import raw_dq_suites
 from orchestration.resources import build_resources
 from orchestration.settings import export_environment
 
@@ -23,7 +24,7 @@ export_environment()
 
 defs = dg.Definitions(
     assets=[load_extracts, dbt_staging, resolve_companies, dbt_core_and_kpi, publish_kpis],
-    asset_checks=[ledger_reconciles, *raw_freshness_checks],
+    asset_checks=[ledger_reconciles, *raw_freshness_checks, raw_dq_suites],
     jobs=[ssot_pipeline],
     schedules=[daily_schedule],
     sensors=[new_extract_files, freshness_sensor],

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.rules import business_rules
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -65,7 +67,10 @@ def settings() -> Settings:
         dbt_artifacts_dir=_path("SSOT_DBT_ARTIFACTS_DIR", data_dir / "dbt_artifacts"),
         duckdb_temp_dir=_path("SSOT_DUCKDB_TEMP_DIR", data_dir / "duckdb_tmp"),
         partitions_start=os.environ.get("SSOT_PARTITIONS_START", "2025-01-01"),
-        bad_row_threshold=float(os.environ.get("SSOT_BAD_ROW_THRESHOLD", "0.05")),
+        # The business default lives with the other rules; the variable overrides it per deployment.
+        bad_row_threshold=float(
+            os.environ.get("SSOT_BAD_ROW_THRESHOLD") or business_rules()["ingestion_bad_row_threshold"]
+        ),
         duckdb_threads=int(os.environ.get("SSOT_DUCKDB_THREADS", "2")),
         duckdb_memory_limit=os.environ.get("SSOT_DUCKDB_MEMORY_LIMIT", "4GB"),
         dbt_artifacts_keep=int(os.environ.get("SSOT_DBT_ARTIFACTS_KEEP", "20")),

@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration import triggers
 from orchestration.resources import dbt_project
 from orchestration.settings import WRITER_POOL, settings
 
@@ -89,7 +90,7 @@ def _record_test_results(context: dg.AssetExecutionContext, artifacts: Path) -> 
     from expectations.validate import record_dbt_results
     from orchestration.resources import build_resources
 
-    trigger = context.run.tags.get("ssot/trigger", "manual")
+    trigger = triggers.trigger_of(context.run.tags)
     with build_resources()["warehouse"].connect() as con:
         record_dbt_results(
             con,

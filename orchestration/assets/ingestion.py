@@ -77,7 +77,7 @@ def load_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     started = time.perf_counter()
     with warehouse.connect() as con:
         ensure_warehouse(con)
-        load_landing(
+        summary = load_landing(
             con, s.landing, extract_dates=dates, bad_row_threshold=s.bad_row_threshold, log=context.log
         )
         per_entity = {
@@ -103,6 +103,13 @@ def load_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         ).fetchall()
     for source_file, reason in rejected:
         context.log.warning(f"rejected {source_file}: {reason}")
+    if summary.failed:
+        # A file that crashed mid-load was rolled back and recorded as `failed`; raising lets the
+        # retry policy try again (a rejected file is a verdict on its content and is not retried).
+        raise dg.Failure(
+            description="extract files failed to load (rolled back): "
+            + "; ".join(f"{f.source_file}: {f.reason}" for f in summary.failed[:10]),
+        )
     elapsed = time.perf_counter() - started
     for key in context.selected_asset_keys:
         if key in (LEDGER_KEY, QUARANTINE_KEY):

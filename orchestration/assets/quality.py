@@ -8,6 +8,7 @@ the run naming the failed checks and leaves the last published version untouched
 
 import dagster as dg
 
+from orchestration import triggers
 from orchestration.assets.dbt import dbt_core_and_kpi
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WRITER_POOL, settings
@@ -20,15 +21,8 @@ def _kpi_build_keys() -> list[dg.AssetKey]:
     return [spec.key for spec in dbt_core_and_kpi.specs if spec.group_name == "kpi"]
 
 
-def trigger_of(context: dg.AssetExecutionContext) -> str:
-    tags = context.run.tags
-    if "dagster/backfill" in tags:
-        return "backfill"
-    if "dagster/schedule_name" in tags:
-        return "schedule"
-    if "dagster/sensor_name" in tags:
-        return "sensor"
-    return tags.get("ssot/trigger", "manual")
+def trigger_of(context) -> str:
+    return triggers.trigger_of(context.run.tags)
 
 
 @dg.asset(
@@ -58,7 +52,7 @@ def publish_kpis(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                 run_id=run_id,
                 trigger=trigger_of(context),
                 export_dir=s.export_dir,
-                partition=_partition_label(context),
+                partition=triggers.partition_label(context.run.tags),
             )
         except GateFailed as failed:
             raise dg.Failure(
@@ -72,10 +66,3 @@ def publish_kpis(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     return dg.MaterializeResult(
         metadata={**result.metadata(), "dq_report": dg.MetadataValue.path(str(report))}
     )
-
-
-def _partition_label(context: dg.AssetExecutionContext) -> str | None:
-    tags = context.run.tags
-    if "dagster/asset_partition_range_start" in tags:
-        return f"{tags['dagster/asset_partition_range_start']}..{tags['dagster/asset_partition_range_end']}"
-    return tags.get("dagster/partition")

@@ -10,6 +10,6 @@ SUITE = raw_suite(
     checks=[
         volume(),
         timestamp_range("occurred_at"),
-        in_vocabulary("activity_type", "activity_types", ACTIVITY_TYPES),
+        in_vocabulary("activity_type", "ma_activity_types", ACTIVITY_TYPES),
     ],
 )

@@ -232,7 +232,8 @@ record_counts as (
         count(distinct company_id) as company_count,
         min(created_at) as first_seen_at,
         max(modified_at) as last_modified_at,
-        {{ dbt.listagg("record_key", "', '") }} as source_records
+        {#- ordered: the same records always give the same list (re-runs must not change tables) -#}
+        {{ dbt.listagg("record_key", "', '", "order by record_key") }} as source_records
     from keyed
     group by person_key
 
