@@ -7,6 +7,7 @@
     ssot summary                                              KPI summary of the published marts
     ssot prepare                                              parse dbt (manifest) once, at install
     ssot contracts sync|check                                 dbt sources from the extract contract
+    ssot bench --scale S|M|L [--seed N] [--out JSON] [--workdir DIR]   speed/memory vs pure DuckDB
 
 Options that name paths override the environment variables of orchestration/settings.py, so
 `ssot run` and `dagster dev -w workspace.yaml` see the same warehouse.
@@ -215,6 +216,12 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import main_from_args
+
+    return main_from_args(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ssot", description="ssot-warehouse command line")
     sub = p.add_subparsers(dest="command", required=True)
@@ -257,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("contracts", help="dbt sources from ingestion/contracts.yaml")
     c.add_argument("action", choices=["sync", "check"])
     c.set_defaults(func=cmd_contracts)
+
+    from orchestration.bench import add_arguments as bench_arguments
+
+    b = sub.add_parser("bench", help="end-to-end speed and memory, side by side with pure DuckDB")
+    bench_arguments(b)
+    b.set_defaults(func=cmd_bench)
     return p
 
 
