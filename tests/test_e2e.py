@@ -21,8 +21,9 @@ RUN_LOGS = ("core.company_resolution_runs",)
 
 
 def _stable(value):
-    # Parallel float aggregation in DuckDB may differ in the last bits between runs.
-    return round(value, 9) if isinstance(value, float) else value
+    # Parallel float aggregation in DuckDB may differ in the last bits between runs
+    # (1496001.5232292453 vs ...463): compare doubles to 12 significant digits.
+    return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
 def _table_digests(con) -> dict[str, tuple[int, str]]:

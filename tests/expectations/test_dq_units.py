@@ -141,7 +141,7 @@ def test_value_set_drift_warns_without_blocking(con):
         "update raw_ma.activities set activity_type = 'hologram_view' where cast(substr(activity_id, 2) as integer) < 5"
     )
     results = run_suite(con, "raw_ma.activities", run_id="u", trigger="test", record=False)
-    drift = next(r for r in results if r.check_name == "activity_type_in_activity_types")
+    drift = next(r for r in results if r.check_name == "activity_type_in_ma_activity_types")
     assert (drift.status, drift.severity, drift.blocks_publication) == ("warn", "warn", False)
     assert "hologram_view x5" in drift.observed_value and "10.0 %" in drift.observed_value
 
@@ -156,7 +156,11 @@ def test_results_are_appended_never_replaced(con):
         "select rules_version, definition_version, code_version, check_source, trigger from audit.dq_results "
         "where run_id = 'u-hist' limit 1"
     ).fetchall()[0]
-    assert row[0] == "2026.11.1" and row[1] == "1" and row[2].startswith("expectations") and row[4] == "test"
+    from expectations.suites.kpi_build import _default as kpi_suite
+    from ingestion.rules import rules_version
+
+    assert row[0] == rules_version() and row[1] == kpi_suite.VERSION
+    assert row[2].startswith("expectations") and row[4] == "test"
     with pytest.raises(ValueError, match="trigger"):
         run_suite(con, "kpi_build.rpt_sales_period", run_id="u", trigger="cron", record=False)
 
