@@ -56,8 +56,13 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) 
     s = settings()
     # Artifacts go straight to a per-run folder kept for the audit (pruned to the newest N runs).
     target = s.dbt_artifacts_dir / context.run.run_id / step
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     _prune_artifacts(s.dbt_artifacts_dir, s.dbt_artifacts_keep, current=target.parent)
+    # dbt looks for its partial-parse state in the target path: without the one `ssot prepare`
+    # wrote at install time, every invocation would re-parse the whole project (seconds each).
+    prepared = dbt_project.project_dir / "target" / "partial_parse.msgpack"
+    if prepared.exists():
+        shutil.copy2(prepared, target / "partial_parse.msgpack")
     invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
     yield from invocation.stream()
     _record_test_results(context, target)
