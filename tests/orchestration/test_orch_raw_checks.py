@@ -10,8 +10,10 @@ import pytest
 from orch_helpers import generate_landing, step_failures
 
 from expectations.results import CheckResult
-from orchestration.checks.raw_quality import BLOCKING_CHECK, WARNING_CHECK, verdicts
 
+# Orchestration is imported inside the tests, after the settings point at a temp folder
+# (tests/conftest.py); these are the check names of orchestration/checks/raw_quality.py.
+BLOCKING_CHECK, WARNING_CHECK = "dq_suite", "dq_suite_warnings"
 KEY = dg.AssetKey(["ma", "leads"])
 
 
@@ -28,6 +30,8 @@ def _result(name: str, severity: str, status: str) -> CheckResult:
 
 
 def _by_name(results) -> dict[str, dg.AssetCheckResult]:
+    from orchestration.checks.raw_quality import verdicts
+
     return {v.check_name: v for v in verdicts(KEY, results, "2026-09-30")}
 
 
@@ -42,6 +46,9 @@ def _by_name(results) -> dict[str, dg.AssetCheckResult]:
     ],
 )
 def test_verdicts_split_blocking_from_advisory(error_status, warn_status, blocking_passes, warnings_pass):
+    from orchestration.checks import raw_quality
+
+    assert (raw_quality.BLOCKING_CHECK, raw_quality.WARNING_CHECK) == (BLOCKING_CHECK, WARNING_CHECK)
     got = _by_name(
         [_result("volume", "error", error_status), _result("email_null_share", "warn", warn_status)]
     )
