@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,12 +115,17 @@ class Measured:
     returncode: int
     log: str
     samples: int = 0
+    cpu_seconds: float = 0.0  # user + sys of the whole tree: robust to other load on the machine
 
 
 def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path | None = None) -> Measured:
     """Run `cmd` to completion; wall time and peak process-tree RSS; output goes to `log_path`."""
+    import resource
+
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
+        # RUSAGE_CHILDREN counts every descendant that was waited for (dbt under Dagster, too).
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         sampler = TreeMemorySampler(proc.pid)
@@ -128,7 +133,9 @@ def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path | Non
         returncode = proc.wait()
         seconds = time.perf_counter() - t0
         peak = sampler.stop()
-    return Measured(round(seconds, 3), peak, returncode, str(log_path), sampler.samples)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measured(round(seconds, 3), peak, returncode, str(log_path), sampler.samples, round(cpu, 3))
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,12 +286,19 @@ def pipeline_profile(data_dir: Path, run_id: str, dates: list[str]) -> dict:
         }
         stats = instance.get_run_stats(run_id)
         run_seconds = round((stats.end_time or 0) - (stats.start_time or 0), 3)
+        # Every entry is a row written to the run's SQLite event log (each commit is an fsync).
+        events = Counter(
+            e.dagster_event.event_type_value if e.dagster_event else "log_message"
+            for e in instance.all_logs(run_id)
+        )
     finally:
         instance.dispose()
     return {
         "run_id": run_id,
         "run_seconds": run_seconds,  # Dagster's own run start..end (excludes process start-up)
         "steps": steps,
+        "events_stored": sum(events.values()),
+        "events_by_type": dict(events.most_common()),
         "dbt": dbt_profile(data_dir / "dbt_artifacts" / run_id),
         "loader": loader_profile(data_dir / "warehouse.duckdb", dates),
     }
@@ -806,6 +820,7 @@ def _stage(m: Measured, **extra) -> dict:
         "seconds": m.seconds,
         "peak_rss_bytes": m.peak_rss_bytes,
         "peak_rss_mib": round(m.peak_rss_bytes / MIB, 1),
+        "cpu_seconds": m.cpu_seconds,
         "returncode": m.returncode,
         "ok": m.returncode == 0,
         "memory_samples": m.samples,
@@ -968,10 +983,17 @@ def assemble(
     peak = max(full.peak_rss_bytes, incr.peak_rss_bytes if incr else 0)
     ratios = {
         "full_vs_baseline": _ratio(full_s, base_s),
+        # CPU seconds of both process trees: less sensitive to other work on a shared machine.
+        "full_vs_baseline_cpu": _ratio(
+            full.cpu_seconds if full_s else None, base.cpu_seconds if base_s else None
+        ),
         "full_without_dbt_tests_vs_baseline": _ratio(
             stages["pipeline_full"]["seconds_without_dbt_tests"] if full_s else None, base_s
         ),
         "incremental_vs_full": _ratio(incr_s, full_s),
+        "incremental_vs_full_cpu": _ratio(
+            incr.cpu_seconds if incr_s else None, full.cpu_seconds if full_s else None
+        ),
         "incremental_rows_vs_full_rows": _ratio(
             stages.get("pipeline_incremental", {}).get("rows_loaded"), stages["pipeline_full"]["rows_loaded"]
         ),
@@ -1046,60 +1068,50 @@ def _fmt(v, spec: str = ".1f") -> str:
 
 
 def format_table(r: dict) -> str:
+    """The human summary: top-level stages (wall, CPU, memory, rows), then where the time went."""
     st = r["stages"]
-    base_s = st["baseline"]["seconds"] if st["baseline"]["ok"] else None
+    base = st["baseline"]
+    base_s = base["seconds"] if base["ok"] else None
+    m = r["machine"]
     lines = [
         f"ssot bench  scale {r['scale']}  seed {r['seed']}  days {r['days']}  "
-        f"({r['machine']['cpu_count']} cpu, {r['machine']['ram_gib']} GiB, load {r['machine']['load_average_at_start']})",
-        f"{'stage':<34}{'wall s':>9}{'peak MiB':>10}{'rows':>12}{'load rows/s':>13}{'vs base':>9}",
+        f"({m['cpu_count']} cpu, {m['ram_gib']} GiB, load average at start {m['load_average_at_start']})",
+        f"{'stage':<36}{'wall s':>8}{'cpu s':>8}{'peak MiB':>10}{'rows':>11}{'load rows/s':>13}{'vs base':>9}",
     ]
 
-    def row(name, seconds, mib, rows=None, rps=None, vs=None):
+    def row(name, seconds, cpu=None, mib=None, rows=None, rps=None, vs=None):
         lines.append(
-            f"{name:<34}{_fmt(seconds):>9}{_fmt(mib, '.0f'):>10}{_fmt(rows, ',d'):>12}"
+            f"{name:<36}{_fmt(seconds):>8}{_fmt(cpu):>8}{_fmt(mib, '.0f'):>10}{_fmt(rows, ',d'):>11}"
             f"{_fmt(rps, ',d'):>13}{_fmt(vs, '.2f'):>9}"
         )
 
-    p = st["pipeline_full"]
-    row(
-        "pipeline full (ssot run, Dagster)",
-        p["seconds"],
-        p["peak_rss_mib"],
-        p.get("rows_loaded"),
-        p.get("rows_per_second_load"),
-        _ratio(p["seconds"], base_s),
-    )
-    steps = p.get("profile", {}).get("steps", {})
-    for k, v in steps.items():
-        row(f"  step {k[:27]}", v, None)
-    if p.get("dagster_overhead_seconds") is not None:
-        row("  outside steps (start-up, import)", p["dagster_overhead_seconds"], None)
-    for inv, d in p.get("profile", {}).get("dbt", {}).items():
-        row(f"  dbt {inv} (dbt elapsed)", d["elapsed_seconds"], None)
-        for kind, secs in d["seconds_by_type"].items():
-            row(f"    {kind} ({d['nodes_by_type'][kind]})", secs, None)
-    b = st["baseline"]
-    row(
-        "baseline (pure DuckDB)",
-        b["seconds"],
-        b["peak_rss_mib"],
-        b.get("rows_loaded"),
-        b.get("rows_per_second_load"),
-        1.0 if base_s else None,
-    )
-    for k, v in b.get("substages", {}).items():
-        row(f"  {k}", v, None)
+    def stage_row(name, s):
+        row(name, s["seconds"], s["cpu_seconds"], s["peak_rss_mib"], s.get("rows_loaded"),
+            s.get("rows_per_second_load"), _ratio(s["seconds"], base_s))  # fmt: skip
+
+    def breakdown(s):
+        prof = s.get("profile", {})
+        for k, v in prof.get("steps", {}).items():
+            row(f"  step {k[:29]}", v)
+        if s.get("dagster_overhead_seconds") is not None:
+            row("  outside steps (start-up, run setup)", s["dagster_overhead_seconds"])
+        for inv, d in prof.get("dbt", {}).items():
+            row(f"  dbt {inv}: dbt's own elapsed", d["elapsed_seconds"])
+            for kind, secs in d["seconds_by_type"].items():
+                row(f"    {kind} ({d['nodes_by_type'][kind]})", secs)
+        if prof.get("events_stored"):
+            lines.append(f"  Dagster events written to the run's event log: {prof['events_stored']}")
+
+    stage_row("pipeline full (ssot run, Dagster)", st["pipeline_full"])
+    breakdown(st["pipeline_full"])
+    stage_row("baseline (pure DuckDB)", base)
+    for k, v in base.get("substages", {}).items():
+        row(f"  {k}", v)
     if "pipeline_incremental" in st:
         i = st["pipeline_incremental"]
-        row(
-            f"pipeline incremental ({i['extract_date']})",
-            i["seconds"],
-            i["peak_rss_mib"],
-            i.get("rows_loaded"),
-            i.get("rows_per_second_load"),
-            _ratio(i["seconds"], base_s),
-        )
-    lines.append("")
+        stage_row(f"pipeline incremental ({i['extract_date']})", i)
+        breakdown(i)
+    lines += ["", "ratios (this run): " + ", ".join(f"{k} {_fmt(v, '.3g')}" for k, v in r["ratios"].items())]
     lines.append("targets:")
     for name, t in r["targets"].items():
         value, limit = t["value"], t["max"]

@@ -90,7 +90,27 @@ def export_environment(s: Settings | None = None) -> Settings:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     for d in (s.warehouse.parent, s.dagster_home, s.duckdb_temp_dir):
         d.mkdir(parents=True, exist_ok=True)
-    dagster_yaml = s.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists():
-        dagster_yaml.write_text(DAGSTER_YAML, encoding="utf-8")
+    _init_dagster_home(s.dagster_home)
     return s
+
+
+def _init_dagster_home(home: Path) -> None:
+    """Write dagster.yaml and create the instance's SQLite tables once, under a file lock: two
+    processes starting on a new DAGSTER_HOME would otherwise race on the schema migration."""
+    import fcntl
+
+    marker = home / ".initialized"
+    if marker.exists():
+        return
+    with open(home / ".init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return
+        dagster_yaml = home / "dagster.yaml"
+        if not dagster_yaml.exists():
+            dagster_yaml.write_text(DAGSTER_YAML, encoding="utf-8")
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home)):
+            pass
+        marker.touch()

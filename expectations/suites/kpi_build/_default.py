@@ -11,8 +11,8 @@ follow STYLE.md's naming rules instead of a column list:
   or a table named like DAILY_TABLES) change by at most the DAY_OVER_DAY bounds between the
   last two days (a warning: a real campaign can move a day a lot)
 - every mart has at least one row (an empty mart would blank every dashboard), except the
-  exception lists and loss reasons (MAY_BE_EMPTY: no SLA breach is good news; a young
-  installation, or a short window, may have no closed deal yet)
+  exception lists, loss reasons and unit economics (MAY_BE_EMPTY: no SLA breach is good news; a
+  young installation, or a backfill of a few days, may have no closed deal, spend or customer)
 Adjust the mappings below when the marts' conventions change; any change alters the suite's
 definition hash, and a deliberate policy change should bump VERSION.
 """
@@ -23,7 +23,7 @@ from fnmatch import fnmatch
 
 from expectations.suites import CheckDef, Suite
 
-VERSION = "2"
+VERSION = "3"
 
 # Ordered funnel: (stage, accepted column names). The first present column of a stage is used.
 FUNNEL_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -53,7 +53,7 @@ DAILY_TABLES = ("*_daily", "*_day", "*_by_day")
 DATE_COLUMNS = ("period_start", "date_day", "report_date", "activity_date", "event_date", "period_date")
 # Rows of one day across all slices: the marts' shared shape (dbt_project/macros/kpi/kpi_shape.sql).
 DAY_ROWS = {"grain": "day", "slice_name": "all"}
-MAY_BE_EMPTY = ("*breach*", "*review*", "*loss_reason*")
+MAY_BE_EMPTY = ("*breach*", "*review*", "*loss_reason*", "*unit_economics*")
 DAY_OVER_DAY = {"min_ratio": 0.1, "max_ratio": 10.0, "min_base": 20}
 
 
