@@ -144,6 +144,7 @@ def test_bench_runs_every_stage_at_scale_t(tmp_path):
         assert st["ok"], f"{name} failed, see {st['log']}"
         assert st["seconds"] > 0, name
         assert st["peak_rss_bytes"] > 0, name
+        assert st["cpu_seconds"] > 0, name
         assert st["rows_loaded"] > 0, name
     # Ratios come from this run's own numbers.
     assert doc["ratios"]["full_vs_baseline"] == pytest.approx(
@@ -151,6 +152,9 @@ def test_bench_runs_every_stage_at_scale_t(tmp_path):
     )
     assert doc["ratios"]["incremental_vs_full"] == pytest.approx(
         stages["pipeline_incremental"]["seconds"] / stages["pipeline_full"]["seconds"], abs=1e-3
+    )
+    assert doc["ratios"]["full_vs_baseline_cpu"] == pytest.approx(
+        stages["pipeline_full"]["cpu_seconds"] / stages["baseline"]["cpu_seconds"], abs=1e-3
     )
     assert doc["targets"]["full_vs_baseline"]["value"] == doc["ratios"]["full_vs_baseline"]
     # The baseline ran every sub-stage and built every model the pipeline built.
@@ -166,6 +170,7 @@ def test_bench_runs_every_stage_at_scale_t(tmp_path):
         k for k in base_counts if k.startswith("kpi.")
     }
     assert stages["pipeline_full"]["profile"]["steps"]["load_extracts"] > 0
+    assert stages["pipeline_full"]["profile"]["events_stored"] > 0
     assert doc["incremental_date"] > doc["dates"][1]
     assert doc["versions"]["duckdb"].startswith("1.")
     assert doc["machine"]["cpu_count"] >= 1 and doc["machine"]["ram_bytes"] > 0
