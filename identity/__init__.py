@@ -2,7 +2,8 @@
 
 Public entry points (heavy imports stay inside them):
 - `resolve_companies(con, log=None)`: the pipeline step (identity/resolve.py)
-- `evaluate(con, truth_dir)`: precision / recall / F1 against generator truth (identity/evaluate.py)
+- `identity.evaluate.evaluate(con, truth_dir)`: precision / recall / F1 against generator truth
+  (no wrapper here: importing the submodule `identity.evaluate` would shadow it)
 - `python -m identity.train`: offline training of the versioned Splink model
 """
 
@@ -15,10 +16,4 @@ def resolve_companies(con, log=None, **kwargs) -> dict:
     return _resolve(con, log=log, **kwargs)
 
 
-def evaluate(con, truth_dir, **kwargs) -> dict:
-    from identity.evaluate import evaluate as _evaluate
-
-    return _evaluate(con, truth_dir, **kwargs)
-
-
-__all__ = ["evaluate", "resolve_companies"]
+__all__ = ["resolve_companies"]

@@ -70,9 +70,9 @@ def test_first_contact_sla_equals_truth(t_warehouse, truth_cycles):
 
 
 def test_company_matching_meets_its_targets(t_warehouse):
-    import identity
+    from identity.evaluate import evaluate
 
     with t_warehouse.connect() as con:
-        scores = identity.evaluate(con, t_warehouse.truth)
+        scores = evaluate(con, t_warehouse.truth)
     assert scores["precision"] >= 0.97, scores
     assert scores["f1"] >= 0.95, scores
