@@ -12,7 +12,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import dbt_core_and_kpi, dbt_staging
 from orchestration.assets.identity import resolve_companies
-from orchestration.assets.ingestion import ledger_reconciles, load_extracts
+from orchestration.assets.ingestion import extract_files, ledger_reconciles, raw_tables
 from orchestration.assets.quality import publish_kpis
 from orchestration.automation import daily_schedule, new_extract_files, ssot_pipeline
 from orchestration.checks.freshness import freshness_sensor, raw_freshness_checks
@@ -23,7 +23,7 @@ from orchestration.settings import export_environment
 export_environment()
 
 defs = dg.Definitions(
-    assets=[load_extracts, dbt_staging, resolve_companies, dbt_core_and_kpi, publish_kpis],
+    assets=[extract_files, raw_tables, dbt_staging, resolve_companies, dbt_core_and_kpi, publish_kpis],
     asset_checks=[ledger_reconciles, *raw_freshness_checks, raw_dq_suites],
     jobs=[ssot_pipeline],
     schedules=[daily_schedule],

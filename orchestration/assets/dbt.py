@@ -60,11 +60,18 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) 
     _prune_artifacts(s.dbt_artifacts_dir, s.dbt_artifacts_keep, current=target.parent)
     # dbt looks for its partial-parse state in the target path: without the one `ssot prepare`
     # wrote at install time, every invocation would re-parse the whole project (seconds each).
+    # dbt invalidates that state when the profile changes (another warehouse path), so the state
+    # of the last run on this warehouse is kept beside it and preferred.
+    kept = s.warehouse.with_name(s.warehouse.name + ".dbt_partial_parse.msgpack")
     prepared = dbt_project.project_dir / "target" / "partial_parse.msgpack"
-    if prepared.exists():
-        shutil.copy2(prepared, target / "partial_parse.msgpack")
+    for state in (kept, prepared):
+        if state.exists():
+            shutil.copy2(state, target / "partial_parse.msgpack")
+            break
     invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
     yield from invocation.stream()
+    if (target / "partial_parse.msgpack").exists():
+        shutil.copy2(target / "partial_parse.msgpack", kept)
     _record_test_results(context, target)
     broken = _failed_nodes(target, resource_types=("model", "seed", "snapshot"))
     if broken or not (target / "run_results.json").exists():
