@@ -169,7 +169,7 @@ def test_bench_runs_every_stage_at_scale_t(tmp_path):
     assert {k for k in pipe_counts if k.startswith("kpi.")} == {
         k for k in base_counts if k.startswith("kpi.")
     }
-    assert stages["pipeline_full"]["profile"]["steps"]["extract_files"] > 0
+    assert stages["pipeline_full"]["profile"]["steps"]["landing__extract_files"] > 0
     assert stages["pipeline_full"]["profile"]["events_stored"] > 0
     assert doc["incremental_date"] > doc["dates"][1]
     assert doc["versions"]["duckdb"].startswith("1.")
