@@ -95,11 +95,13 @@ def export_environment(s: Settings | None = None) -> Settings:
 
 
 def _init_dagster_home(home: Path) -> None:
-    """Write dagster.yaml and create the instance's SQLite tables once, under a file lock: two
-    processes starting on a new DAGSTER_HOME would otherwise race on the schema migration."""
+    """Write dagster.yaml, create the instance's SQLite tables and the writer pool's slot once,
+    under a file lock. Two processes starting on a new DAGSTER_HOME would otherwise race on the
+    schema migration, and on the pool's lazily created slot: both claimed it, and their writer
+    steps ran at the same time (measured: overlapping load steps, a DuckDB lock error)."""
     import fcntl
 
-    marker = home / ".initialized"
+    marker = home / ".initialized-v2"
     if marker.exists():
         return
     with open(home / ".init.lock", "w") as lock:
@@ -111,6 +113,7 @@ def _init_dagster_home(home: Path) -> None:
             dagster_yaml.write_text(DAGSTER_YAML, encoding="utf-8")
         from dagster import DagsterInstance
 
-        with DagsterInstance.from_config(str(home)):
-            pass
+        with DagsterInstance.from_config(str(home)) as instance:
+            if instance.event_log_storage.get_concurrency_info(WRITER_POOL).slot_count != 1:
+                instance.event_log_storage.set_concurrency_slots(WRITER_POOL, 1)
         marker.touch()
