@@ -27,6 +27,7 @@ from ingestion.rules import DBT_PROJECT_DIR, business_rules
 SELECT = [
     "path:models/staging",
     "path:models/intermediate/lifecycle",
+    "int_record_companies_resolved",
     "path:seeds/ma_activity_types.csv",
     "path:seeds/lead_source_channels.csv",
     "fct_lead_funnel",

@@ -29,6 +29,7 @@ STAGES = (
 SELECT = [
     "path:models/staging",
     "path:models/intermediate/lifecycle",
+    "int_record_companies_resolved",
     "path:seeds/ma_activity_types.csv",
     "path:seeds/lead_source_channels.csv",
     "fct_lead_funnel",

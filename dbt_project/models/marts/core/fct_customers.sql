@@ -22,9 +22,9 @@ clock as (
 
 ),
 
-crosswalk as (
+record_companies as (
 
-    select * from {{ source('identity', 'company_crosswalk') }}
+    select * from {{ ref('int_record_companies_resolved') }}
 
 ),
 
@@ -32,13 +32,8 @@ customer_companies as (
 
     select
         source_record_id as customer_id,
-        company_id,
-        row_number() over (
-            partition by source_record_id
-            order by resolved_at desc nulls last, company_id
-            rows between unbounded preceding and current row
-        ) as company_rank
-    from crosswalk
+        company_id
+    from record_companies
     where source_system = 'cs'
         and source_entity = 'customers'
 
@@ -122,7 +117,6 @@ final as (
         on customers.customer_id = by_customer.customer_id
     left join customer_companies
         on customers.customer_id = customer_companies.customer_id
-        and customer_companies.company_rank = 1
     cross join clock
 
 )

@@ -34,9 +34,9 @@ lead_source_channels as (
 
 ),
 
-crosswalk as (
+record_companies as (
 
-    select * from {{ source('identity', 'company_crosswalk') }}
+    select * from {{ ref('int_record_companies_resolved') }}
 
 ),
 
@@ -46,18 +46,12 @@ clock as (
 
 ),
 
--- one company per MA lead even if the crosswalk ever holds several rows for a record
 lead_companies as (
 
     select
         source_record_id as lead_id,
-        company_id,
-        row_number() over (
-            partition by source_record_id
-            order by resolved_at desc nulls last, company_id
-            rows between unbounded preceding and current row
-        ) as company_rank
-    from crosswalk
+        company_id
+    from record_companies
     where source_system = 'ma'
         and source_entity = 'leads'
 
@@ -146,7 +140,6 @@ final as (
         on lower(trim(leads.lead_source)) = lead_source_channels.lead_source
     left join lead_companies
         on cycles.lead_id = lead_companies.lead_id
-        and lead_companies.company_rank = 1
     cross join clock
 
 )

@@ -48,9 +48,9 @@ lead_source_channels as (
 
 ),
 
-crosswalk as (
+record_companies as (
 
-    select * from {{ source('identity', 'company_crosswalk') }}
+    select * from {{ ref('int_record_companies_resolved') }}
 
 ),
 
@@ -58,13 +58,8 @@ account_companies as (
 
     select
         source_record_id as account_id,
-        company_id,
-        row_number() over (
-            partition by source_record_id
-            order by resolved_at desc nulls last, company_id
-            rows between unbounded preceding and current row
-        ) as company_rank
-    from crosswalk
+        company_id
+    from record_companies
     where source_system = 'sfa'
         and source_entity = 'account'
 
@@ -186,7 +181,6 @@ final as (
         on lower(trim(attributed.originating_lead_source)) = lead_source_channels.lead_source
     left join account_companies
         on attributed.account_id = account_companies.account_id
-        and account_companies.company_rank = 1
 
 )
 

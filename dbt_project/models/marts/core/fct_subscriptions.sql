@@ -10,9 +10,9 @@ subscriptions as (
 
 ),
 
-crosswalk as (
+record_companies as (
 
-    select * from {{ source('identity', 'company_crosswalk') }}
+    select * from {{ ref('int_record_companies_resolved') }}
 
 ),
 
@@ -20,13 +20,8 @@ customer_companies as (
 
     select
         source_record_id as customer_id,
-        company_id,
-        row_number() over (
-            partition by source_record_id
-            order by resolved_at desc nulls last, company_id
-            rows between unbounded preceding and current row
-        ) as company_rank
-    from crosswalk
+        company_id
+    from record_companies
     where source_system = 'cs'
         and source_entity = 'customers'
 
@@ -50,7 +45,6 @@ final as (
     from subscriptions
     left join customer_companies
         on subscriptions.customer_id = customer_companies.customer_id
-        and customer_companies.company_rank = 1
 
 )
 
