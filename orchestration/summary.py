@@ -44,9 +44,9 @@ def kpi_summary(warehouse: Path) -> str:
 
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.IOException as busy:
+    except duckdb.IOException:
         # Another run holds the writer lock: the run itself succeeded; say so instead of failing.
-        return f"KPI summary skipped: the warehouse is being written by another run ({busy})"
+        return "KPI summary skipped: another run is writing the warehouse; run `ssot summary` when it is done"
     try:
         published = con.execute(
             "select max(published_at), any_value(rules_version) from audit.publications where status = 'published'"
