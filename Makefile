@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint format clean
+.PHONY: install demo test bench ui lint format clean
 
 MANIFEST := dbt_project/target/manifest.json
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f -print)
@@ -30,6 +30,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The Dagster UI on the same instance (run history, pool limit) as `ssot run` and `make demo`.
+ui: install
+	$(BIN)/python -c "from orchestration.settings import export_environment; export_environment()"
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} $(BIN)/dagster dev -w workspace.yaml
 
 bench: install
 	$(BIN)/ssot bench --scale $${SCALE:-S}
