@@ -22,8 +22,8 @@ SYSTEM_DIRS = ("ma", "sfa", "cs")
 
 ssot_pipeline = dg.define_asset_job(
     name="ssot_pipeline",
+    # partitioned by extract date through landing/extract_files (Dagster infers it)
     selection=dg.AssetSelection.all(),
-    partitions_def=extract_date_partitions,
     description=(
         "Load extracts of the selected extract dates, rebuild staging, identity, lifecycle facts and KPI "
         "marts, run the data-quality gate and publish the KPIs if it passes. Select a partition range to "

@@ -15,7 +15,6 @@ from orchestration.assets.identity import resolve_companies
 from orchestration.assets.ingestion import extract_files, ledger_reconciles, raw_tables
 from orchestration.assets.quality import publish_kpis
 from orchestration.automation import daily_schedule, new_extract_files, ssot_pipeline
-from orchestration.checks.freshness import freshness_sensor, raw_freshness_checks
 from orchestration.checks.raw_quality import raw_dq_suites
 from orchestration.resources import build_resources
 from orchestration.settings import export_environment
@@ -24,10 +23,10 @@ export_environment()
 
 defs = dg.Definitions(
     assets=[extract_files, raw_tables, dbt_staging, resolve_companies, dbt_core_and_kpi, publish_kpis],
-    asset_checks=[ledger_reconciles, *raw_freshness_checks, raw_dq_suites],
+    asset_checks=[ledger_reconciles, raw_dq_suites],
     jobs=[ssot_pipeline],
     schedules=[daily_schedule],
-    sensors=[new_extract_files, freshness_sensor],
+    sensors=[new_extract_files],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )
