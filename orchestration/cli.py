@@ -189,7 +189,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Parse the dbt project into target/manifest.json (what dagster-dbt loads the graph from)."""
-    from orchestration.settings import DBT_PROJECT_DIR, export_environment
+    from ingestion.rules import DBT_PROJECT_DIR
+    from orchestration.settings import export_environment
 
     export_environment()
     dbt = Path(sys.executable).with_name("dbt")

@@ -10,10 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.rules import business_rules
+from ingestion.rules import PROJECT_ROOT, business_rules
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
 # Dagster instance settings written into DAGSTER_HOME when it has none: telemetry off, and the

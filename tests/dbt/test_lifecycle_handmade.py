@@ -10,50 +10,18 @@ unit and singular test of the selected models, so a failing invariant fails this
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_harness import LIFECYCLE_SELECT, run_dbt
 
 from ingestion.contracts import LINEAGE_COLUMNS, load_contracts, quote_ident, raw_table_ddl
-from ingestion.rules import DBT_PROJECT_DIR, business_rules
+from ingestion.rules import business_rules
 
-# The models this layer owns (other layers of the project are built by their own tests).
-SELECT = [
-    "path:models/staging",
-    "path:models/intermediate/lifecycle",
-    "int_record_companies_resolved",
-    "path:seeds/ma_activity_types.csv",
-    "path:seeds/lead_source_channels.csv",
-    "fct_lead_funnel",
-    "fct_lifecycle_events",
-    "fct_opportunities",
-    "fct_subscriptions",
-    "fct_customers",
-    "fct_campaign_costs",
-    "dim_users",
-]
 EXTRACT_DATE = date(2025, 5, 15)
-
-
-def run_dbt(workdir: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the project's dbt against `warehouse`, artefacts under workdir (never the shared target/)."""
-    env = dict(os.environ)
-    env.update(
-        SSOT_WAREHOUSE=str(warehouse),
-        SSOT_DUCKDB_TEMP_DIR=str(workdir / "duckdb_tmp"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-    )
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def create_raw(con: duckdb.DuckDBPyConnection) -> None:
@@ -185,7 +153,9 @@ def built(tmp_path_factory) -> Path:
     create_raw(con)
     write_history(con)
     con.close()
-    result = run_dbt(work, warehouse, "build", "--indirect-selection", "cautious", "--select", *SELECT)
+    result = run_dbt(
+        work, warehouse, "build", "--indirect-selection", "cautious", "--select", *LIFECYCLE_SELECT
+    )
     assert result.returncode == 0, result.stdout[-6000:]
     return warehouse
 

@@ -10,15 +10,11 @@ apart; the target is >= 99.5 % agreement on the cycles with evidence.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from ingestion.rules import DBT_PROJECT_DIR
+from dbt_harness import LIFECYCLE_SELECT, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -26,36 +22,7 @@ STAGES = (
     "lead_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at", "recycled_at",
     "disqualified_at", "first_is_contact_at", "appointment_set_at", "first_fs_approach_at",
 )  # fmt: skip
-SELECT = [
-    "path:models/staging",
-    "path:models/intermediate/lifecycle",
-    "int_record_companies_resolved",
-    "path:seeds/ma_activity_types.csv",
-    "path:seeds/lead_source_channels.csv",
-    "fct_lead_funnel",
-    "fct_lifecycle_events",
-    "fct_opportunities",
-    "fct_subscriptions",
-    "fct_customers",
-    "fct_campaign_costs",
-    "dim_users",
-]
 TARGET = 0.995
-
-
-def run_dbt(workdir: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the project's dbt against `warehouse`, artefacts under workdir (never the shared target/)."""
-    env = dict(os.environ)
-    env.update(
-        SSOT_WAREHOUSE=str(warehouse),
-        SSOT_DUCKDB_TEMP_DIR=str(workdir / "duckdb_tmp"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-    )
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +43,7 @@ def warehouse(tmp_path_factory) -> tuple[Path, Path]:
             "source_record_id varchar, company_id varchar, match_method varchar, match_probability double, "
             "rules_version varchar, resolved_at timestamp)"
         )
-    result = run_dbt(work, wh, "build", "--indirect-selection", "cautious", "--select", *SELECT)
+    result = run_dbt(work, wh, "build", "--indirect-selection", "cautious", "--select", *LIFECYCLE_SELECT)
     assert result.returncode == 0, result.stdout[-6000:]
     return wh, truth
 
