@@ -30,11 +30,11 @@
 {#- SFA departments of the two sales teams. Not yet in dbt_project.yml vars: the defaults here are
     the EXTRACTS.md vocabulary and the vars override them once added. -#}
 {% macro is_inside_sales_department(department) -%}
-    ({{ department }} = '{{ var("inside_sales_department", "Inside Sales") }}')
+    ({{ department }} = '{{ var("inside_sales_department") }}')
 {%- endmacro %}
 
 {% macro is_field_sales_department(department) -%}
-    ({{ department }} = '{{ var("field_sales_department", "Field Sales") }}')
+    ({{ department }} = '{{ var("field_sales_department") }}')
 {%- endmacro %}
 
 {#- An IS contact attempt: a Task of a contact type, owned by an Inside Sales user. -#}
@@ -67,7 +67,7 @@
 
 {#- A churned CS subscription. The status vocabulary is not yet in the vars (see report). -#}
 {% macro is_churned_subscription(status) -%}
-    (lower({{ status }}) = '{{ var("subscription_status_churned", "churned") }}')
+    (lower({{ status }}) = '{{ var("subscription_status_churned") }}')
 {%- endmacro %}
 
 {#- Marketing-sourced: a campaign, or a lead source / channel in var marketing_lead_sources. -#}

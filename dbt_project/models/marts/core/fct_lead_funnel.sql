@@ -78,7 +78,7 @@ final as (
         lead_companies.company_id,
         leads.lead_source,
         leads.campaign_id,
-        coalesce(campaigns.channel, lead_source_channels.channel, 'other') as channel,
+        {{ attributed_channel('campaigns.channel', 'lead_source_channels.channel') }} as channel,
         leads.industry,
         leads.employees,
         {{ employee_band('leads.employees') }} as employee_band,
@@ -137,7 +137,7 @@ final as (
     left join campaigns
         on leads.campaign_id = campaigns.campaign_id
     left join lead_source_channels
-        on lower(trim(leads.lead_source)) = lead_source_channels.lead_source
+        on {{ lead_source_key('leads.lead_source') }} = lead_source_channels.lead_source
     left join lead_companies
         on cycles.lead_id = lead_companies.lead_id
     cross join clock

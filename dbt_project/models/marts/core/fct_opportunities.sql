@@ -157,7 +157,7 @@ final as (
         attributed.loss_reason,
         attributed.originating_lead_source as lead_source,
         attributed.originating_campaign_id as campaign_id,
-        coalesce(campaigns.channel, lead_source_channels.channel, 'other') as channel,
+        {{ attributed_channel('campaigns.channel', 'lead_source_channels.channel') }} as channel,
         attributed.opportunity_type,
         attributed.owner_user_id,
         users.department as owner_department,
@@ -178,7 +178,7 @@ final as (
     left join campaigns
         on attributed.originating_campaign_id = campaigns.campaign_id
     left join lead_source_channels
-        on lower(trim(attributed.originating_lead_source)) = lead_source_channels.lead_source
+        on {{ lead_source_key('attributed.originating_lead_source') }} = lead_source_channels.lead_source
     left join account_companies
         on attributed.account_id = account_companies.account_id
 
