@@ -84,6 +84,11 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
 _FINAL = ("loaded", "skipped_duplicate", "rejected")
 _CONTRACT_FILE = "ingestion/contracts.yaml"
 _REASON_EXAMPLES = 3
+# Batches: at most this many bytes of files (gzip counted x4) per multi-file scan and transaction.
+# Big enough to amortise the ~20 statements a file costs alone, small enough that a batch's temp
+# tables stay well inside the DuckDB memory limit at scale L (365 daily activity files ~ 2 GB).
+BATCH_BYTES = 192 << 20
+_GZIP_RATIO = 4
 
 
 def ensure_warehouse(con: duckdb.DuckDBPyConnection, contracts: Contracts | None = None) -> None:
@@ -234,13 +239,24 @@ def load_landing(
     bad_row_threshold: float = 0.05,
     log=None,
     retry_rejected: bool = False,
+    batch_bytes: int = BATCH_BYTES,
 ) -> LoadSummary:
-    """Load every (or every given date's) landing file into raw; see the module docstring."""
+    """Load every (or every given date's) landing file into raw; see the module docstring.
+
+    CSV files are loaded in batches (`_load_csv_batches`, `batch_bytes=0` turns that off); every
+    other file, and every file a batch could not vouch for, one by one with `_load`.
+    """
     log = log or _log
     ensure_warehouse(con)
+    files = discover_files(Path(landing), extract_dates)
+    hashes = {lf.source_file: readers.file_sha256(lf.path) for lf in files}
+    done = _load_csv_batches(con, files, hashes, bad_row_threshold, log, retry_rejected, batch_bytes)
     summary = LoadSummary()
-    for lf in discover_files(Path(landing), extract_dates):
-        summary.files.append(_load(con, lf, bad_row_threshold, log, retry_rejected))
+    for lf in files:
+        result = done.get(lf.source_file)
+        if result is None:
+            result = _load(con, lf, bad_row_threshold, log, retry_rejected, sha=hashes[lf.source_file])
+        summary.files.append(result)
     log.info(f"load_landing {landing}: {summary.by_status()}, rows loaded {summary.rows_loaded}")
     return summary
 
@@ -263,10 +279,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _load(con, lf: LandingFile, threshold: float, log, retry_rejected: bool) -> FileResult:
-    started = time.perf_counter()
-    sha = readers.file_sha256(lf.path)
-    result = FileResult(
+def _new_result(lf: LandingFile, sha: str) -> FileResult:
+    return FileResult(
         source_file=lf.source_file,
         system=lf.system,
         entity=lf.entity_name,
@@ -275,6 +289,14 @@ def _load(con, lf: LandingFile, threshold: float, log, retry_rejected: bool) -> 
         batch_id=f"{lf.system or '-'}/{lf.entity_name}/{lf.extract_date or '-'}/{sha[:12]}",
         file_hash=sha,
     )
+
+
+def _load(
+    con, lf: LandingFile, threshold: float, log, retry_rejected: bool, sha: str | None = None
+) -> FileResult:
+    started = time.perf_counter()
+    sha = sha or readers.file_sha256(lf.path)
+    result = _new_result(lf, sha)
     previous = {
         r[0]
         for r in con.execute(
@@ -325,30 +347,15 @@ def _load(con, lf: LandingFile, threshold: float, log, retry_rejected: bool) -> 
                 f"record count mismatch: read {staged.rows_read}, loaded {loaded} + quarantined {quarantined}"
             )
         attempt_at = _utc_now()
-        over = staged.rows_read > 0 and quarantined / staged.rows_read > threshold
         # Order inside the file is carried by _row_number; letting DuckDB reorder saves ~20 %.
         con.execute("set preserve_insertion_order = false")
         con.begin()
         in_tx = True
         _insert_quarantine(con, lf, result, typed, staged.rejected, attempt_at)
-        result.rows_quarantined = quarantined
-        if over:
-            status = "rejected"
-            reason = (
-                f"{lf.source_file}: {quarantined} of {staged.rows_read} rows bad "
-                f"({quarantined / staged.rows_read:.1%} > threshold {threshold:.1%}); nothing loaded, "
-                f"bad rows in audit.quarantine; e.g. {_example_reasons(con, typed, staged.rejected)}"
-            )
-        else:
-            status = "loaded"
+        examples = _example_reasons(con, typed, staged.rejected) if quarantined else ""
+        _judge(result, lf.source_file, loaded, quarantined, threshold, examples)
+        if result.status == "loaded":
             _insert_raw(con, lf, result, typed, attempt_at)
-            result.rows_loaded = loaded
-            reason = (
-                f"{quarantined} rows quarantined, e.g. {_example_reasons(con, typed, staged.rejected)}"
-                if quarantined
-                else None
-            )
-        result.status, result.reason = status, reason
         result.duration_ms = int((time.perf_counter() - started) * 1000)
         _insert_ledger(con, result, attempt_at)
         con.commit()
@@ -364,6 +371,211 @@ def _load(con, lf: LandingFile, threshold: float, log, retry_rejected: bool) -> 
     finally:
         readers.drop_staged(con, prefix, tmp_dir)
         shutil.rmtree(tmp_dir, ignore_errors=True)
+        con.execute(f"set preserve_insertion_order = {'true' if saved_order else 'false'}")
+
+
+def _judge(r: FileResult, source_file: str, loaded: int, quarantined: int, threshold: float, examples: str):
+    """The bad-row threshold verdict for a file read in full: status, reason and row counts."""
+    read = loaded + quarantined
+    r.rows_read, r.rows_quarantined = read, quarantined
+    if read and quarantined / read > threshold:
+        r.status, r.rows_loaded = "rejected", 0
+        r.reason = (
+            f"{source_file}: {quarantined} of {read} rows bad "
+            f"({quarantined / read:.1%} > threshold {threshold:.1%}); nothing loaded, "
+            f"bad rows in audit.quarantine; e.g. {examples}"
+        )
+    else:
+        r.status, r.rows_loaded = "loaded", loaded
+        r.reason = f"{quarantined} rows quarantined, e.g. {examples}" if quarantined else None
+
+
+def _load_csv_batches(
+    con,
+    files: list[LandingFile],
+    hashes: dict[str, str],
+    threshold: float,
+    log,
+    retry_rejected: bool,
+    batch_bytes: int,
+) -> dict[str, FileResult]:
+    """Load the CSV files that can go in batches; returns their results by source_file.
+
+    A file is batched only when loading it alone would certainly read it: a CSV of a known
+    entity whose content has no final outcome at its path, is not loaded elsewhere, and does
+    not repeat an earlier file of this run (the earlier one decides whether it is a duplicate).
+    Files left out, excluded by a batch scan, or in a batch that fails are not in the result:
+    the caller loads them one by one after the batches, so every verdict and `failed` row is
+    still per file. A batch is one transaction: its files commit together.
+    """
+    if batch_bytes <= 0:
+        return {}
+    final = tuple(set(_FINAL) - ({"rejected"} if retry_rejected else set()))
+    marks = ", ".join("?" for _ in final)
+    settled = set(
+        con.execute(
+            f"select source_file, file_hash from audit.load_ledger where status in ({marks})", list(final)
+        ).fetchall()
+    )
+    loaded = set(
+        con.execute(
+            "select system, entity, file_hash from audit.load_ledger where status = 'loaded'"
+        ).fetchall()
+    )
+    seen: set[tuple] = set()
+    groups: dict[tuple, list[LandingFile]] = {}
+    for lf in files:
+        if lf.entity is None or lf.problem or lf.fmt != "csv":
+            continue
+        sha = hashes[lf.source_file]
+        content = (lf.system, lf.entity_name, sha)
+        if (lf.source_file, sha) not in settled and content not in loaded and content not in seen:
+            groups.setdefault((lf.system, lf.entity_name, lf.compression), []).append(lf)
+        seen.add(content)
+    results: dict[str, FileResult] = {}
+    for group in groups.values():
+        chunk: list[LandingFile] = []
+        size = 0
+        for lf in group:
+            n = lf.path.stat().st_size * (_GZIP_RATIO if lf.compression else 1)
+            if chunk and size + n > batch_bytes:
+                results |= _load_csv_chunk(con, chunk, hashes, threshold, log)
+                chunk, size = [], 0
+            chunk.append(lf)
+            size += n
+        if chunk:
+            results |= _load_csv_chunk(con, chunk, hashes, threshold, log)
+    return results
+
+
+def _load_csv_chunk(con, chunk: list[LandingFile], hashes, threshold: float, log) -> dict[str, FileResult]:
+    """Scan each file (encoding, count, header), then load each header group as one batch."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix="ssot_batch_"))
+    try:
+        by_header: dict[tuple, list[tuple[LandingFile, readers.ScannedFile]]] = {}
+        for lf in chunk:
+            try:
+                scan = readers.scan_text_file(lf.path, lf.fmt, lf.compression, tmp_dir)
+                header = readers.read_header(scan)
+            except readers.UnreadableFile:
+                continue  # loaded alone, the file is rejected with the reason
+            if header is not None:
+                by_header.setdefault((tuple(header), scan.text_compression), []).append((lf, scan))
+        results: dict[str, FileResult] = {}
+        for (header, _), members in by_header.items():
+            results |= _load_csv_batch(con, members, list(header), hashes, threshold, log)
+        return results
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _load_csv_batch(con, members, header: list[str], hashes, threshold: float, log) -> dict[str, FileResult]:
+    started = time.perf_counter()
+    lfs = [lf for lf, _ in members]
+    scans = [scan for _, scan in members]
+    entity = lfs[0].entity
+    prefix = f"_lb_{uuid.uuid4().hex[:12]}"
+    saved_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    in_tx = False
+    try:
+        staged = readers.stage_csv_batch(con, scans, header, prefix)
+        if not staged.rows_read:
+            return {}  # every file needs the exact path
+        typed, problem = _build_typed(con, lfs[0], staged, prefix)
+        if problem:
+            return {}  # a header problem: each file gets its own rejection, loaded alone
+        counts = {
+            int(i): (int(ok), int(bad))
+            for i, ok, bad in con.execute(
+                f"select _file_idx, count(*) filter (where _reason is null), "
+                f"count(*) filter (where _reason is not null) from {typed} group by 1"
+            ).fetchall()
+        }
+        examples: dict[int, list[str]] = {}
+        for i, n, text in con.execute(
+            f"select _file_idx, _row_number, _reason from (select _file_idx, _row_number, _reason, "
+            f"row_number() over (partition by _file_idx order by _row_number) as k from {typed} "
+            f"where _reason is not null) where k <= {_REASON_EXAMPLES} order by 1, 2"
+        ).fetchall():
+            examples.setdefault(int(i), []).append(f"row {n}: {text}")
+        style = column_style(header)
+        results: dict[int, FileResult] = {}
+        for i, read in staged.rows_read.items():
+            ok, bad = counts.get(i, (0, 0))
+            if ok + bad != read:
+                raise RuntimeError(
+                    f"{lfs[i].source_file}: record count mismatch: read {read}, typed {ok + bad}"
+                )
+            r = _new_result(lfs[i], hashes[lfs[i].source_file])
+            r.encoding, r.column_style, r.read_path = scans[i].encoding, style, "batch"
+            _judge(r, lfs[i].source_file, ok, bad, threshold, "; ".join(examples.get(i, [])))
+            results[i] = r
+        files = f"{prefix}_ledger"
+        con.execute(
+            f"create temp table {files} (_file_idx integer, batch_id varchar, system varchar, entity varchar, "
+            "source_file varchar, file_hash varchar, extract_date date, status varchar)"
+        )
+        readers.insert_rows(
+            con,
+            files,
+            [
+                "_file_idx",
+                "batch_id",
+                "system",
+                "entity",
+                "source_file",
+                "file_hash",
+                "extract_date",
+                "status",
+            ],
+            [
+                [i, r.batch_id, r.system, r.entity, r.source_file, r.file_hash, r.extract_date, r.status]
+                for i, r in results.items()
+            ],
+        )
+        attempt_at = _utc_now()
+        con.execute("set preserve_insertion_order = false")
+        con.begin()
+        in_tx = True
+        con.execute(
+            "insert into audit.quarantine select f.batch_id, f.system, f.entity, f.source_file, f.extract_date, "
+            f"t._row_number, cast(t._raw_values as json), t._reason, ? from {typed} t join {files} f "
+            "on t._file_idx = f._file_idx where t._reason is not null",
+            [attempt_at],
+        )
+        cols = [quote_ident(c.name) for c in entity.columns]
+        con.execute(
+            f"insert into {entity.raw_table} ({', '.join(cols)}, {', '.join(n for n, _ in LINEAGE_COLUMNS)}) "
+            f"select {', '.join('t.' + c for c in cols)}, t._extra, f.batch_id, f.source_file, f.file_hash, "
+            f"t._row_number, f.extract_date, ? from {typed} t join {files} f on t._file_idx = f._file_idx "
+            "where t._reason is null and f.status = 'loaded'",
+            [attempt_at],
+        )
+        # One batch, one elapsed time: each file's duration_ms is its share by rows read.
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        total = sum(staged.rows_read.values()) or 1
+        for r in results.values():
+            r.duration_ms = int(elapsed_ms * max(r.rows_read, 1) / max(total, len(results)))
+        readers.insert_rows(
+            con,
+            "audit.load_ledger",
+            [name for name, _ in LEDGER_COLUMNS],
+            [_ledger_values(r, attempt_at) for r in results.values()],
+        )
+        con.commit()
+        in_tx = False
+        for r in results.values():
+            _log_result(log, r)
+        return {lfs[i].source_file: r for i, r in results.items()}
+    except Exception as exc:  # noqa: BLE001 - the files are retried one by one, each with its own verdict
+        if in_tx:
+            con.rollback()
+        log.warning(
+            f"batch of {len(lfs)} {entity.raw_table} files not loaded ({exc!r}); loading them one by one"
+        )
+        return {}
+    finally:
+        readers.drop_staged(con, prefix)
         con.execute(f"set preserve_insertion_order = {'true' if saved_order else 'false'}")
 
 
@@ -384,33 +596,40 @@ def _log_result(log, r: FileResult) -> None:
     (log.warning if r.status in ("rejected", "failed") else log.info)(text)
 
 
+_LEDGER_INSERT = f"insert into audit.load_ledger values ({', '.join('?' for _ in LEDGER_COLUMNS)})"
+
+
+def _ledger_values(r: FileResult, attempt_at: datetime) -> list:
+    return [
+        r.batch_id,
+        r.system,
+        r.entity,
+        r.source_file,
+        r.file_hash,
+        r.extract_date,
+        attempt_at,
+        r.status,
+        r.rows_read,
+        r.rows_loaded,
+        r.rows_quarantined,
+        r.reason,
+        r.duration_ms,
+        r.encoding,
+        r.column_style,
+    ]
+
+
 def _insert_ledger(con, r: FileResult, attempt_at: datetime) -> None:
-    con.execute(
-        "insert into audit.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            r.batch_id,
-            r.system,
-            r.entity,
-            r.source_file,
-            r.file_hash,
-            r.extract_date,
-            attempt_at,
-            r.status,
-            r.rows_read,
-            r.rows_loaded,
-            r.rows_quarantined,
-            r.reason,
-            r.duration_ms,
-            r.encoding,
-            r.column_style,
-        ],
-    )
+    con.execute(_LEDGER_INSERT, _ledger_values(r, attempt_at))
 
 
-def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) -> tuple[str, str | None]:
+def _build_typed(
+    con, lf: LandingFile, staged: readers.StagedFile | readers.StagedBatch, prefix: str
+) -> tuple[str, str | None]:
     """Map fields to contract columns, parse every value, give each bad row its reason.
 
-    Returns (temp table, None) or (None-ish, why the file is rejected as a whole).
+    Returns (temp table, None) or (None-ish, why the file is rejected as a whole). A batch's
+    `_file_idx` is carried through so each row stays attributable to its file.
     """
     entity = lf.entity
     tz = load_contracts().timezone_without_offset
@@ -480,7 +699,8 @@ def _build_typed(con, lf: LandingFile, staged: readers.StagedFile, prefix: str) 
         f"with parsed as (select *, {', '.join(parsed)} from {staged.relation}),\n"
         f"typed as (select *, {', '.join(typed)} from parsed),\n"
         f"checked as (select *, {reason} as _reason from typed)\n"
-        f"select _row_number, _reason, case when _reason is not null then {raw_json} end as _raw_values, "
+        f"select {'_file_idx, ' if isinstance(staged, readers.StagedBatch) else ''}_row_number, _reason, "
+        f"case when _reason is not null then {raw_json} end as _raw_values, "
         f"{', '.join(out)} from checked"
     )
     return table, None

@@ -187,7 +187,8 @@ def _transcode_cp932(
     """Stream a CP932 file into a UTF-8 temp file (DuckDB has no offline CP932 reader)."""
     decoder = codecs.getincrementaldecoder("cp932")("strict")
     counter = _RecordCounter(quoting=fmt == "csv")
-    out_path = tmp_dir / f"{path.name}.utf8.{fmt}"
+    # Unique per source path: a batch transcodes many same-named files (sfa/<date>/Lead.csv).
+    out_path = tmp_dir / f"{hashlib.sha1(str(path).encode()).hexdigest()[:12]}_{path.name}.utf8.{fmt}"
     done = 0
     try:
         with open(out_path, "wb") as out:
@@ -237,13 +238,28 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, names: list[str], rows: list[list]) -> None:
+    """Insert Python rows in one statement (through Arrow): DuckDB's executemany costs ~30 ms a row."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    columns = list(zip(*rows, strict=True))
+    view = f"_rows_{table.replace('.', '_')}"
+    con.register(view, pa.table({n: pa.array(c) for n, c in zip(names, columns, strict=True)}))
+    try:
+        con.execute(f"insert into {table} ({', '.join(_q(n) for n in names)}) select * from {view}")
+    finally:
+        con.unregister(view)
+
+
 def _create_rejected(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(
         f"create or replace temp table {name} (_row_number bigint, raw_values varchar, reason varchar)"
     )
 
 
-def _read_header(scan: ScannedFile) -> list[str] | None:
+def read_header(scan: ScannedFile) -> list[str] | None:
     """First non-blank CSV record, parsed by `csv` (None when the file has only blank lines)."""
     opener = gzip.open if scan.text_compression == "gzip" else open
     with opener(scan.text_path, "rt", encoding="utf-8-sig", newline="") as fh:
@@ -272,7 +288,7 @@ def stage_file(
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, scan: ScannedFile, prefix: str) -> StagedFile:
-    header = _read_header(scan)
+    header = read_header(scan)
     if header is None:
         raise UnreadableFile("empty file (no header line)")
     stage, rej = f"{prefix}_stage", f"{prefix}_rej"
@@ -312,6 +328,88 @@ def _fast_csv(
         f"escape = '\"', compression = {compression}, strict_mode = true, ignore_errors = true, "
         f"store_rejects = true, rejects_table = {_lit(rj_table)}, rejects_scan = {_lit(rj_scan)})"
     )
+
+
+@dataclass
+class StagedBatch:
+    """Several CSV files with one header, read by ONE DuckDB scan (`stage_csv_batch`).
+
+    `relation` has `_file_idx` (index into the scans passed in), `_row_number` (1-based record
+    number within its file) and `f0..fN`, for the files not in `excluded` only. `excluded` maps a
+    file index to why the batch cannot vouch for its records (DuckDB rejected some, or its count
+    disagrees with the independent count): such files go through the per-file exact path.
+    """
+
+    relation: str
+    fields: list[str]
+    rows_read: dict[int, int]
+    excluded: dict[int, str]
+
+
+def stage_csv_batch(
+    con: duckdb.DuckDBPyConnection, scans: list[ScannedFile], header: list[str], prefix: str
+) -> StagedBatch:
+    """Read CSV files that share a header and compression in one multi-file `read_csv`.
+
+    Per-file cost (statements, temp tables, catalog churn) is what made small files slow: one scan
+    for the batch leaves only the per-file encoding/count pass in Python. Record numbers come from
+    the scan order (files in list order, records in file order, kept by preserve_insertion_order),
+    checked per file: its rows must be contiguous and as many as the independent count.
+    Raises duckdb.Error when the scan as a whole fails (the caller loads the files one by one).
+    """
+    stage, files = f"{prefix}_stage", f"{prefix}_files"
+    rj_table, rj_scan = f"{prefix}_rjt", f"{prefix}_rjs"
+    columns = "{" + ", ".join(f"{_lit(f'f{i}')}: 'varchar'" for i in range(len(header))) + "}"
+    paths = [str(s.text_path) for s in scans]
+    if len(set(paths)) != len(paths) or len({s.text_compression for s in scans}) != 1:
+        raise ValueError("a CSV batch needs distinct paths and one compression")
+    compression = _lit(scans[0].text_compression or "none")
+    con.execute("set preserve_insertion_order = true")
+    con.execute(
+        f"create or replace temp table {stage} as "
+        f"select * from read_csv([{', '.join(_lit(p) for p in paths)}], "
+        f"columns = {columns}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"escape = '\"', compression = {compression}, strict_mode = true, ignore_errors = true, "
+        f"filename = true, store_rejects = true, rejects_table = {_lit(rj_table)}, "
+        f"rejects_scan = {_lit(rj_scan)})"
+    )
+    index = {p: i for i, p in enumerate(paths)}
+    found = {
+        index[path]: (int(n), int(lo), int(hi))
+        for path, n, lo, hi in con.execute(
+            f"select filename, count(*), min(rowid), max(rowid) from {stage} group by filename"
+        ).fetchall()
+    }
+    with_rejects = {
+        index[path]
+        for (path,) in con.execute(
+            f"select distinct s.file_path from {rj_scan} s join {rj_table} e using (scan_id, file_id)"
+        ).fetchall()
+    }
+    excluded: dict[int, str] = {}
+    rows_read: dict[int, int] = {}
+    first_rowid: list[tuple[int, str, int]] = []
+    for i, scan in enumerate(scans):
+        expected = (scan.records or 0) - 1
+        n, lo, hi = found.get(i, (0, 0, -1))
+        if i in with_rejects:
+            excluded[i] = "DuckDB rejected records"
+        elif n != expected:
+            excluded[i] = f"DuckDB read {n} records, the independent count is {expected}"
+        elif n and hi - lo + 1 != n:
+            excluded[i] = "records not contiguous in the batch scan"
+        else:
+            rows_read[i] = n
+            first_rowid.append((i, paths[i], lo))
+    con.execute(f"create or replace temp table {files} (_file_idx integer, path varchar, first_rowid bigint)")
+    if first_rowid:
+        insert_rows(con, files, ["_file_idx", "path", "first_rowid"], [list(r) for r in first_rowid])
+    field_list = ", ".join(f"s.f{i}" for i in range(len(header)))
+    relation = (
+        f"(select f._file_idx, s.rowid - f.first_rowid + 1 as _row_number, {field_list} "
+        f"from {stage} s join {files} f on s.filename = f.path)"
+    )
+    return StagedBatch(relation, header, rows_read, excluded)
 
 
 class _TableAppender:
@@ -499,7 +597,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, prefix: str) -> S
     return StagedFile(stage, rej, fields, _count(con, stage), "binary", "parquet")
 
 
-def drop_staged(con: duckdb.DuckDBPyConnection, prefix: str, tmp_dir: Path) -> None:
+def drop_staged(con: duckdb.DuckDBPyConnection, prefix: str, tmp_dir: Path | None = None) -> None:
     """Drop every temp table named `<prefix>_*` and the temp files (also after a failure)."""
     names = con.execute(
         "select table_name from duckdb_tables() where temporary and starts_with(table_name, ?)",
@@ -507,4 +605,5 @@ def drop_staged(con: duckdb.DuckDBPyConnection, prefix: str, tmp_dir: Path) -> N
     ).fetchall()
     for (name,) in names:
         con.execute(f"drop table if exists {_q(name)}")
-    shutil.rmtree(tmp_dir, ignore_errors=True)
+    if tmp_dir is not None:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
