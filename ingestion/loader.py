@@ -6,8 +6,12 @@ threshold, idempotency and the load ledger. Reading bytes into text fields is `r
 value parsing is `timeparse.py`; the contract itself is `contracts.py` (never copied here).
 
 Decisions (documented because auditors and operators depend on them):
-- One file = one transaction: raw rows, quarantine rows and the ledger row commit together; any
-  exception rolls everything back and a `failed` ledger row is written afterwards.
+- A file's raw rows, quarantine rows and ledger row commit together. CSV and JSONL files of one
+  entity, header (JSONL: key list) and compression are loaded in batches (one multi-file DuckDB scan and one transaction
+  for up to BATCH_BYTES of files): per-file statements and commits, not rows, were the cost of a
+  daily landing. A file the batch scan cannot vouch for, and every file of a batch that raises
+  (rolled back whole), is then loaded alone in its own transaction; there an exception rolls the
+  file back and a `failed` ledger row is written afterwards.
 - Idempotency key: the sha256 of the file bytes per (system, entity). Content already `loaded`
   arriving under another path (another day's folder, another file name) gets ONE
   `skipped_duplicate` ledger row for that path. A path whose current content already has a
@@ -243,14 +247,14 @@ def load_landing(
 ) -> LoadSummary:
     """Load every (or every given date's) landing file into raw; see the module docstring.
 
-    CSV files are loaded in batches (`_load_csv_batches`, `batch_bytes=0` turns that off); every
-    other file, and every file a batch could not vouch for, one by one with `_load`.
+    CSV and JSONL files are loaded in batches (`_load_text_batches`, `batch_bytes=0` turns that
+    off); Parquet files, and every file a batch could not vouch for, one by one with `_load`.
     """
     log = log or _log
     ensure_warehouse(con)
     files = discover_files(Path(landing), extract_dates)
     hashes = {lf.source_file: readers.file_sha256(lf.path) for lf in files}
-    done = _load_csv_batches(con, files, hashes, bad_row_threshold, log, retry_rejected, batch_bytes)
+    done = _load_text_batches(con, files, hashes, bad_row_threshold, log, retry_rejected, batch_bytes)
     summary = LoadSummary()
     for lf in files:
         result = done.get(lf.source_file)
@@ -390,7 +394,7 @@ def _judge(r: FileResult, source_file: str, loaded: int, quarantined: int, thres
         r.reason = f"{quarantined} rows quarantined, e.g. {examples}" if quarantined else None
 
 
-def _load_csv_batches(
+def _load_text_batches(
     con,
     files: list[LandingFile],
     hashes: dict[str, str],
@@ -425,7 +429,7 @@ def _load_csv_batches(
     seen: set[tuple] = set()
     groups: dict[tuple, list[LandingFile]] = {}
     for lf in files:
-        if lf.entity is None or lf.problem or lf.fmt != "csv":
+        if lf.entity is None or lf.problem or lf.fmt not in ("csv", "jsonl"):
             continue
         sha = hashes[lf.source_file]
         content = (lf.system, lf.entity_name, sha)
@@ -439,48 +443,76 @@ def _load_csv_batches(
         for lf in group:
             n = lf.path.stat().st_size * (_GZIP_RATIO if lf.compression else 1)
             if chunk and size + n > batch_bytes:
-                results |= _load_csv_chunk(con, chunk, hashes, threshold, log)
+                results |= _load_text_chunk(con, chunk, hashes, threshold, log)
                 chunk, size = [], 0
             chunk.append(lf)
             size += n
         if chunk:
-            results |= _load_csv_chunk(con, chunk, hashes, threshold, log)
+            results |= _load_text_chunk(con, chunk, hashes, threshold, log)
     return results
 
 
-def _load_csv_chunk(con, chunk: list[LandingFile], hashes, threshold: float, log) -> dict[str, FileResult]:
-    """Scan each file (encoding, count, header), then load each header group as one batch."""
+def _load_text_chunk(con, chunk: list[LandingFile], hashes, threshold: float, log) -> dict[str, FileResult]:
+    """Scan each file (encoding, count, CSV header), then load each group as one batch: CSV files
+    with one header and text compression, JSONL files with one text compression."""
     tmp_dir = Path(tempfile.mkdtemp(prefix="ssot_batch_"))
     try:
-        by_header: dict[tuple, list[tuple[LandingFile, readers.ScannedFile]]] = {}
+        groups: dict[tuple, list[tuple[LandingFile, readers.ScannedFile]]] = {}
         for lf in chunk:
             try:
                 scan = readers.scan_text_file(lf.path, lf.fmt, lf.compression, tmp_dir)
-                header = readers.read_header(scan)
+                header = readers.read_header(scan) if lf.fmt == "csv" else ()
             except readers.UnreadableFile:
                 continue  # loaded alone, the file is rejected with the reason
             if header is not None:
-                by_header.setdefault((tuple(header), scan.text_compression), []).append((lf, scan))
+                groups.setdefault((lf.fmt, tuple(header), scan.text_compression), []).append((lf, scan))
         results: dict[str, FileResult] = {}
-        for (header, _), members in by_header.items():
-            results |= _load_csv_batch(con, members, list(header), hashes, threshold, log)
+        for (fmt, header, _), members in groups.items():
+            results |= _load_batch(con, fmt, list(header), members, hashes, threshold, log)
         return results
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
-def _load_csv_batch(con, members, header: list[str], hashes, threshold: float, log) -> dict[str, FileResult]:
+def _load_batch(
+    con, fmt: str, header: list[str], members, hashes, threshold: float, log
+) -> dict[str, FileResult]:
+    """Stage a group's files in one scan and commit each resulting batch."""
+    started = time.perf_counter()
+    lfs = [lf for lf, _ in members]
+    prefix = f"_lb_{uuid.uuid4().hex[:12]}"
+    saved_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    try:
+        try:
+            batches, excluded = readers.stage_batch(con, fmt, [scan for _, scan in members], header, prefix)
+        except Exception as exc:  # noqa: BLE001 - e.g. a scan DuckDB aborts: the files load one by one
+            log.info(f"batch scan of {len(lfs)} {lfs[0].entity.raw_table} files failed ({exc!r}); one by one")
+            return {}
+        for i, why in excluded.items():
+            log.info(f"{lfs[i].source_file}: not batched ({why}); loading it alone")
+        stage_ms = (time.perf_counter() - started) * 1000
+        total = sum(sum(b.rows_read.values()) for b in batches) or 1
+        results: dict[str, FileResult] = {}
+        for g, staged in enumerate(batches):
+            if staged.rows_read:
+                share = stage_ms * sum(staged.rows_read.values()) / total
+                results |= _commit_batch(con, members, staged, f"{prefix}_{g}", hashes, threshold, log, share)
+        return results
+    finally:
+        readers.drop_staged(con, prefix)
+        con.execute(f"set preserve_insertion_order = {'true' if saved_order else 'false'}")
+
+
+def _commit_batch(
+    con, members, staged: readers.StagedBatch, prefix: str, hashes, threshold: float, log, stage_ms: float
+) -> dict[str, FileResult]:
+    """Type, judge and insert one staged batch in one transaction; {} when it fails (rolled back)."""
     started = time.perf_counter()
     lfs = [lf for lf, _ in members]
     scans = [scan for _, scan in members]
     entity = lfs[0].entity
-    prefix = f"_lb_{uuid.uuid4().hex[:12]}"
-    saved_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
     in_tx = False
     try:
-        staged = readers.stage_csv_batch(con, scans, header, prefix)
-        if not staged.rows_read:
-            return {}  # every file needs the exact path
         typed, problem = _build_typed(con, lfs[0], staged, prefix)
         if problem:
             return {}  # a header problem: each file gets its own rejection, loaded alone
@@ -498,7 +530,7 @@ def _load_csv_batch(con, members, header: list[str], hashes, threshold: float, l
             f"where _reason is not null) where k <= {_REASON_EXAMPLES} order by 1, 2"
         ).fetchall():
             examples.setdefault(int(i), []).append(f"row {n}: {text}")
-        style = column_style(header)
+        style = column_style(staged.fields)
         results: dict[int, FileResult] = {}
         for i, read in staged.rows_read.items():
             ok, bad = counts.get(i, (0, 0))
@@ -552,7 +584,7 @@ def _load_csv_batch(con, members, header: list[str], hashes, threshold: float, l
             [attempt_at],
         )
         # One batch, one elapsed time: each file's duration_ms is its share by rows read.
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed_ms = stage_ms + (time.perf_counter() - started) * 1000
         total = sum(staged.rows_read.values()) or 1
         for r in results.values():
             r.duration_ms = int(elapsed_ms * max(r.rows_read, 1) / max(total, len(results)))
@@ -571,12 +603,9 @@ def _load_csv_batch(con, members, header: list[str], hashes, threshold: float, l
         if in_tx:
             con.rollback()
         log.warning(
-            f"batch of {len(lfs)} {entity.raw_table} files not loaded ({exc!r}); loading them one by one"
+            f"batch of {len(staged.rows_read)} {entity.raw_table} files not loaded ({exc!r}); one by one"
         )
         return {}
-    finally:
-        readers.drop_staged(con, prefix)
-        con.execute(f"set preserve_insertion_order = {'true' if saved_order else 'false'}")
 
 
 def _finish(con, result: FileResult, status: str, reason: str | None, started: float, log) -> FileResult:

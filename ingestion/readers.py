@@ -335,27 +335,38 @@ class StagedBatch:
     """Several CSV files with one header, read by ONE DuckDB scan (`stage_csv_batch`).
 
     `relation` has `_file_idx` (index into the scans passed in), `_row_number` (1-based record
-    number within its file) and `f0..fN`, for the files not in `excluded` only. `excluded` maps a
-    file index to why the batch cannot vouch for its records (DuckDB rejected some, or its count
-    disagrees with the independent count): such files go through the per-file exact path.
+    number within its file), `f0..fN` (and `_raw` for JSONL) for the files in `rows_read` only.
     """
 
     relation: str
     fields: list[str]
     rows_read: dict[int, int]
-    excluded: dict[int, str]
+
+
+def stage_batch(
+    con: duckdb.DuckDBPyConnection, fmt: str, scans: list[ScannedFile], header: list[str], prefix: str
+) -> tuple[list[StagedBatch], dict[int, str]]:
+    """Stage text files of one format and text compression (CSV: one header) in one scan.
+
+    Returns the batches and the excluded files: index -> why the batch cannot vouch for its
+    records (DuckDB rejected some, a malformed JSON line, a count that disagrees with the
+    independent count). Excluded files go through the per-file path, like any file when this
+    raises (duckdb.Error: the scan as a whole failed).
+    """
+    if fmt == "csv":
+        return stage_csv_batch(con, scans, header, prefix)
+    return stage_jsonl_batch(con, scans, prefix)
 
 
 def stage_csv_batch(
     con: duckdb.DuckDBPyConnection, scans: list[ScannedFile], header: list[str], prefix: str
-) -> StagedBatch:
+) -> tuple[list[StagedBatch], dict[int, str]]:
     """Read CSV files that share a header and compression in one multi-file `read_csv`.
 
     Per-file cost (statements, temp tables, catalog churn) is what made small files slow: one scan
     for the batch leaves only the per-file encoding/count pass in Python. Record numbers come from
     the scan order (files in list order, records in file order, kept by preserve_insertion_order),
     checked per file: its rows must be contiguous and as many as the independent count.
-    Raises duckdb.Error when the scan as a whole fails (the caller loads the files one by one).
     """
     stage, files = f"{prefix}_stage", f"{prefix}_files"
     rj_table, rj_scan = f"{prefix}_rjt", f"{prefix}_rjs"
@@ -409,7 +420,73 @@ def stage_csv_batch(
         f"(select f._file_idx, s.rowid - f.first_rowid + 1 as _row_number, {field_list} "
         f"from {stage} s join {files} f on s.filename = f.path)"
     )
-    return StagedBatch(relation, header, rows_read, excluded)
+    return [StagedBatch(relation, header, rows_read)], excluded
+
+
+def stage_jsonl_batch(
+    con: duckdb.DuckDBPyConnection, scans: list[ScannedFile], prefix: str
+) -> tuple[list[StagedBatch], dict[int, str]]:
+    """Read JSONL files (one compression) in one multi-file scan; one StagedBatch per key list.
+
+    A file's fields are its keys in order of first appearance (as `_stage_jsonl`), so files are
+    grouped by that list: extras and required-column checks stay exactly per file.
+    """
+    lines, files = f"{prefix}_lines", f"{prefix}_files"
+    paths = [str(s.text_path) for s in scans]
+    if len(set(paths)) != len(paths) or len({s.text_compression for s in scans}) != 1:
+        raise ValueError("a JSONL batch needs distinct paths and one compression")
+    compression = _lit(scans[0].text_compression or "uncompressed")
+    con.execute("set preserve_insertion_order = true")
+    con.execute(
+        f"create or replace temp table {lines} as select json as _raw, filename from read_json_objects("
+        f"[{', '.join(_lit(p) for p in paths)}], format = 'newline_delimited', ignore_errors = true, "
+        f"compression = {compression}, filename = true)"
+    )
+    index = {p: i for i, p in enumerate(paths)}
+    found = {
+        index[path]: (int(n), int(odd), int(lo), int(hi))
+        for path, n, odd, lo, hi in con.execute(
+            "select filename, count(*), count(*) filter (where _raw is null or not json_valid(_raw) "
+            f"or json_type(_raw) != 'OBJECT'), min(rowid), max(rowid) from {lines} group by filename"
+        ).fetchall()
+    }
+    excluded: dict[int, str] = {}
+    kept: list[list] = []
+    for i, scan in enumerate(scans):
+        n, odd, lo, hi = found.get(i, (0, 0, 0, -1))
+        if odd:
+            excluded[i] = "malformed or non-object JSON records"
+        elif n != scan.records:
+            excluded[i] = f"DuckDB read {n} records, the independent count is {scan.records}"
+        elif n and hi - lo + 1 != n:
+            excluded[i] = "records not contiguous in the batch scan"
+        else:
+            kept.append([i, paths[i], lo, n])
+    con.execute(f"create or replace temp table {files} (_file_idx integer, path varchar, first_rowid bigint)")
+    insert_rows(con, files, ["_file_idx", "path", "first_rowid"], [k[:3] for k in kept])
+    keys_of: dict[int, list[str]] = {}
+    for i, key in con.execute(
+        f"select f._file_idx, k from (select filename, rowid as r, unnest(json_keys(_raw)) as k from {lines}) "
+        f"join {files} f on filename = f.path group by f._file_idx, k order by f._file_idx, min(r), k"
+    ).fetchall():
+        keys_of.setdefault(int(i), []).append(key)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, _, _, _ in kept:
+        groups.setdefault(tuple(keys_of.get(i, [])), []).append(i)
+    batches = []
+    for keys, members in groups.items():
+        extracts = "".join(
+            f", json_extract_string(l._raw, {_lit('$.' + json.dumps(k, ensure_ascii=False))}) as f{n}"
+            for n, k in enumerate(keys)
+        )
+        member_list = ", ".join(str(i) for i in members)
+        relation = (
+            f"(select f._file_idx, l.rowid - f.first_rowid + 1 as _row_number, l._raw{extracts} "
+            f"from {lines} l join {files} f on l.filename = f.path where f._file_idx in ({member_list}))"
+        )
+        rows = {k[0]: k[3] for k in kept if k[0] in members}
+        batches.append(StagedBatch(relation, list(keys), rows))
+    return batches, excluded
 
 
 class _TableAppender:

@@ -101,3 +101,25 @@ def test_file_the_batch_scan_cannot_vouch_for_goes_the_exact_path(tmp_path, land
     bad = con.execute("select row_number, reason from audit.quarantine").fetchall()
     assert bad and all(n >= 1 for n, _ in bad)
     assert ledger_reconciliation_problems(con) == []
+
+
+def test_jsonl_batch_keeps_each_files_keys_and_sends_malformed_lines_to_the_exact_path(
+    tmp_path, landing, put
+):
+    ok = '{"activity_id": "A%d", "lead_id": "L1", "activity_type": "email_open", "occurred_at": "2026-09-0%d 10:00:00"%s}\n'
+    put("ma", "2026-09-01", "activities.jsonl", ok % (1, 1, "") + ok % (2, 1, ', "extra_note": "x"'))
+    put("ma", "2026-09-02", "activities.jsonl", ok % (3, 2, "") + "{not json\n" + ok % (4, 2, ""))
+    put("ma", "2026-09-03", "activities.jsonl", ok % (5, 3, ""))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    summary = load_landing(con, landing, bad_row_threshold=0.5)
+    paths = {f.source_file: f.read_path for f in summary.files}
+    assert paths["ma/2026-09-01/activities.jsonl"] == paths["ma/2026-09-03/activities.jsonl"] == "batch"
+    assert paths["ma/2026-09-02/activities.jsonl"] == "exact"
+    extras = dict(
+        con.execute("select activity_id, cast(_extra as varchar) from raw_ma.activities").fetchall()
+    )
+    assert extras == {"A1": None, "A2": '{"extra_note":"x"}', "A3": None, "A4": None, "A5": None}
+    assert con.execute("select row_number, reason from audit.quarantine").fetchall() == [
+        (2, "malformed JSON record")
+    ]
+    assert ledger_reconciliation_problems(con) == []
