@@ -1,13 +1,48 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
 -- A table, not a view: the biggest source; scoring, the key tests and the reconciliation
 -- would each repeat the dedupe window over every activity.
+-- Incremental because it is the one source that grows by millions of rows: a run re-ranks every
+-- raw version of the activity_ids that got a row since the last build (not just the new rows),
+-- so the result is exactly the full build's. A change to this SQL needs `--full-refresh`
+-- (on_schema_change='fail' stops a run whose columns no longer match).
 
 with
 
+{% if is_incremental() %}
+changed_keys as (
+
+    select distinct activity_id
+    from {{ source('ma', 'activities') }}
+    where _loaded_at > (select max(_loaded_at) from {{ this }})
+
+),
+
+versions as (
+
+    select *
+    from {{ source('ma', 'activities') }}
+    where activity_id in (select activity_id from changed_keys)
+
+),
+{% else %}
+versions as (
+
+    select * from {{ source('ma', 'activities') }}
+
+),
+{% endif %}
+
 source as (
 
-    {{ latest_version(source('ma', 'activities'), key=['activity_id']) }}
+    {{ latest_version('versions', key=['activity_id']) }}
 
 ),
 
@@ -38,7 +73,8 @@ renamed as (
         -- lineage
         _extra,
         _batch_id,
-        _source_file
+        _source_file,
+        _loaded_at
 
     from source
     -- types outside the known list are kept as activity_type_raw and counted as 'other' (EXTRACTS.md)
