@@ -70,7 +70,8 @@ def settings() -> Settings:
             os.environ.get("SSOT_BAD_ROW_THRESHOLD") or business_rules()["ingestion_bad_row_threshold"]
         ),
         duckdb_threads=int(os.environ.get("SSOT_DUCKDB_THREADS", "2")),
-        duckdb_memory_limit=os.environ.get("SSOT_DUCKDB_MEMORY_LIMIT", "4GB"),
+        # DuckDB spills beyond this; 3GB leaves room for Python and dbt in a 4 GiB process tree.
+        duckdb_memory_limit=os.environ.get("SSOT_DUCKDB_MEMORY_LIMIT", "3GB"),
         dbt_artifacts_keep=int(os.environ.get("SSOT_DBT_ARTIFACTS_KEEP", "20")),
     )
 
