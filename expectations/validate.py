@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from expectations.checks import Outcome, crashed
-from expectations.checks.gx import partition_bounds, run_gx_checks
+from expectations.checks.gx import merge_outcomes, partition_bounds, run_gx_checks
 from expectations.checks.sql import run_sql_check
 from expectations.history import dbt_results, load_results, record_dbt_results, record_results
 from expectations.results import TRIGGERS, CheckResult, status_for, utc_now
@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 CODE_VERSION = "expectations 0.1.0"
+# Rows per GX frame (see _chunks): ~0.1-0.2 GiB of pandas objects for the widest raw suite.
+GX_CHUNK_ROWS = 500_000
 
 
 def _columns(con, suite: Suite) -> list[str]:
@@ -53,6 +55,31 @@ def _scope(con, suite: Suite, partition: str | None) -> tuple[date, date] | None
     ).fetchall()
     day = latest[0][0]
     return (day, day) if day else None
+
+
+def _chunks(con, suite: Suite, scope: tuple[date, date] | None) -> list[tuple[date, date] | None]:
+    """Consecutive extract-date windows of at most GX_CHUNK_ROWS rows (a day is never split).
+
+    GX validates pandas frames: a first load of a year of activities is ~10M rows, which as one
+    frame would take several GiB. Chunks keep memory bounded; `merge_outcomes` sums their counts.
+    """
+    if suite.partition_column is None or scope is None or scope[0] == scope[1]:
+        return [scope]
+    col = quote_ident(suite.partition_column)
+    per_day = con.execute(
+        f"select {col}, count(*) from {quote_ident(suite.schema)}.{quote_ident(suite.table)} "
+        f"where {col} between ? and ? group by 1 order by 1",
+        list(scope),
+    ).fetchall()
+    windows: list[list[date]] = []  # [first, last] extract date of each chunk
+    rows = 0
+    for day, n in per_day:
+        if not windows or rows + n > GX_CHUNK_ROWS:
+            windows.append([day, day])
+            rows = 0
+        windows[-1][1] = day
+        rows += n
+    return [(first, last) for first, last in windows] or [scope]
 
 
 def _frame(con, suite: Suite, columns: list[str], scope: tuple[date, date] | None):
@@ -120,13 +147,17 @@ def run_suite(
         try:
             if scope_error:
                 raise scope_error
-            frame = _frame(
-                con, suite, [*suite.sample_columns, *(c.column for c in gx_checks if c.column)], scope
-            )
-            for check, outcome in zip(
-                gx_checks, run_gx_checks(suite, gx_checks, frame, scope[1] if scope else None), strict=True
-            ):
-                outcomes[check.name] = outcome
+            columns = [*suite.sample_columns, *(c.column for c in gx_checks if c.column)]
+            parts: list[list] = [[] for _ in gx_checks]
+            for chunk in _chunks(con, suite, scope):
+                frame = _frame(con, suite, columns, chunk)
+                for found, outcome in zip(
+                    parts, run_gx_checks(suite, gx_checks, frame, chunk[1] if chunk else None), strict=True
+                ):
+                    found.append(outcome)
+                del frame
+            for check, found in zip(gx_checks, parts, strict=True):
+                outcomes[check.name] = merge_outcomes(check, found)
         except Exception as exc:  # the rows could not be read: each GX check crashed
             for check in gx_checks:
                 outcomes[check.name] = crashed(exc, None, start)

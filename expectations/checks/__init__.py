@@ -25,6 +25,9 @@ class Outcome:
     message: str | None = None
     started_at: datetime = field(default_factory=utc_now)
     ended_at: datetime = field(default_factory=utc_now)
+    # Row-wise checks only: the counts behind the verdict (element_count, unexpected_count,
+    # missing_count, top unexpected values, min/max), so results of chunks can be merged.
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 def crashed(exc: BaseException | str, threshold: str | None, started_at: datetime) -> Outcome:

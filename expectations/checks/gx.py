@@ -10,6 +10,7 @@ expectation (a missing column, a type error) from failing data.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -91,24 +92,86 @@ def _crash_message(result) -> str | None:
     return None
 
 
-def _observed(check: CheckDef, frame, res: dict[str, Any]) -> str:
-    n = res.get("element_count", 0)
-    bad = res.get("unexpected_count", 0) or 0
+def _metrics(check: CheckDef, frame, res: dict[str, Any]) -> dict[str, Any]:
+    """What a verdict and its observed text need, from GX's SUMMARY result (and the frame's span)."""
+    metrics = {
+        "element_count": int(res.get("element_count") or 0),
+        "unexpected_count": int(res.get("unexpected_count") or 0),
+        "missing_count": int(res.get("missing_count") or 0),
+        "unexpected_values": {},
+    }
+    for c in res.get("partial_unexpected_counts") or []:
+        metrics["unexpected_values"][c["value"]] = int(c["count"])
+    if check.kind in ("between", "timestamp_range"):
+        series = frame[check.column].dropna()
+        metrics["min"], metrics["max"] = (series.min(), series.max()) if len(series) else (None, None)
+    return metrics
+
+
+def _observed(check: CheckDef, m: dict[str, Any]) -> str:
+    n, bad = m["element_count"], m["unexpected_count"]
     if check.kind == "not_null_share":
         return f"{bad} of {n} null ({pct(bad / n) if n else 'n/a'})"
     if check.kind == "in_set":
-        counts = res.get("partial_unexpected_counts") or []
-        top = ", ".join(f"{mask_value(check.column, c['value'])!s} x{c['count']}" for c in counts[:5])
-        share = res.get("unexpected_percent_nonmissing")
-        share_text = f"{share:.1f} %" if share is not None else "n/a"
+        top_values = sorted(m["unexpected_values"].items(), key=lambda kv: (-kv[1], str(kv[0])))[:5]
+        top = ", ".join(f"{mask_value(check.column, value)!s} x{count}" for value, count in top_values)
+        nonmissing = n - m["missing_count"]
+        share_text = f"{100 * bad / nonmissing:.1f} %" if nonmissing else "n/a"
         return f"{bad} of {n} outside ({share_text})" + (f": {top}" if top else "")
-    series = frame[check.column].dropna()
     span = (
-        f"; min {mask_value(check.column, series.min())}, max {mask_value(check.column, series.max())}"
-        if len(series)
+        f"; min {mask_value(check.column, m['min'])}, max {mask_value(check.column, m['max'])}"
+        if m.get("min") is not None
         else ""
     )
     return f"{bad} of {n} out of range" + span
+
+
+def merge_outcomes(check: CheckDef, parts: list[Outcome]) -> Outcome:
+    """One check's verdict over several chunks of its rows (validate.py bounds frames by rows).
+
+    Counts add up, so the verdict is the one GX gives on all rows at once: a share threshold
+    (`mostly`) is judged on the summed counts, a check without one passes only with no bad row.
+    Each chunk was judged against its own last extract date (timestamp upper bound), which is
+    stricter than the range's last date and right: a row may not be later than its own extract.
+    """
+    if len(parts) == 1:
+        return parts[0] if not parts[0].passed else replace(parts[0], sample=[])
+    broken = next((o for o in parts if o.crashed), None)
+    if broken is not None:
+        return broken
+    m: dict[str, Any] = {
+        "element_count": 0,
+        "unexpected_count": 0,
+        "missing_count": 0,
+        "unexpected_values": {},
+    }
+    for o in parts:
+        for key in ("element_count", "unexpected_count", "missing_count"):
+            m[key] += o.metrics[key]
+        for value, count in o.metrics["unexpected_values"].items():
+            m["unexpected_values"][value] = m["unexpected_values"].get(value, 0) + count
+    spans = [o.metrics for o in parts if o.metrics.get("min") is not None]
+    if spans:
+        m["min"], m["max"] = min(x["min"] for x in spans), max(x["max"] for x in spans)
+    n, bad = m["element_count"], m["unexpected_count"]
+    if check.kind == "not_null_share":
+        passed = n == 0 or bad / n <= float(check.params["max_null_share"])
+    elif check.kind == "in_set":
+        nonmissing = n - m["missing_count"]
+        passed = nonmissing == 0 or bad / nonmissing <= float(check.params["max_unexpected_share"])
+    else:
+        passed = bad == 0
+    sample = [row for o in parts for row in o.sample][:SAMPLE_LIMIT] if not passed else []
+    return Outcome(
+        passed=passed,
+        observed=_observed(check, m),
+        threshold=parts[-1].threshold,
+        failing_row_count=bad,
+        sample=sample,
+        started_at=parts[0].started_at,
+        ended_at=parts[-1].ended_at,
+        metrics=m,
+    )
 
 
 def _sample(check: CheckDef, suite: Suite, frame, res: dict[str, Any]) -> list[dict[str, Any]]:
@@ -140,15 +203,18 @@ def run_gx_checks(suite: Suite, checks: list[CheckDef], frame, partition_end: da
                 outcomes.append(crashed(message, threshold, start))
                 continue
             res = dict(result.result or {})
+            metrics = _metrics(check, frame, res)
             outcomes.append(
                 Outcome(
                     passed=bool(result.success),
-                    observed=_observed(check, frame, res),
+                    observed=_observed(check, metrics),
                     threshold=threshold,
-                    failing_row_count=int(res.get("unexpected_count") or 0),
-                    sample=[] if result.success else _sample(check, suite, frame, res),
+                    failing_row_count=metrics["unexpected_count"],
+                    # Samples of every chunk are kept: a merged verdict may fail on summed counts.
+                    sample=_sample(check, suite, frame, res),
                     started_at=start,
                     ended_at=utc_now(),
+                    metrics=metrics,
                 )
             )
         except Exception as exc:

@@ -4,6 +4,7 @@ samples, the append-only history and dbt results in the same history."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from dq_warehouse import build_warehouse
@@ -306,3 +307,59 @@ def test_raw_layer_runs_every_declared_suite_on_empty_and_loaded_tables(con):
     assert [r.describe() for r in results if r.status == "error"] == []
     empty = [r for r in results if r.asset == "raw_sfa.lead"]
     assert empty and all(r.status == "pass" for r in empty)
+
+
+def test_chunked_gx_validation_gives_the_one_frame_verdict(tmp_path, monkeypatch):
+    """A year-long first load is validated in chunks of days (bounded memory); summed counts must
+    give exactly the verdicts, counts and observed values of one frame."""
+    import duckdb
+
+    from expectations import validate
+
+    con = duckdb.connect(str(tmp_path / "chunks.duckdb"))
+    con.execute("create schema raw_x")
+    # 6 days x 40 rows; day 3 has 12 unknown types (5 % of all rows, 30 % of its day), day 5 nulls.
+    con.execute(
+        """
+        create table raw_x.events as
+        select 'E' || d || '-' || i as event_id,
+               case when d = 3 and i < 12 then 'mystery' || (i % 3) else 'web_visit' end as event_type,
+               case when d = 5 and i < 4 then null else i end as score,
+               date '2026-09-01' + cast(d as integer) as _extract_date, 'x/' || d || '.csv' as _source_file, i + 1 as _row_number
+        from range(6) a(d), range(40) b(i)
+        """
+    )
+    suite = Suite(
+        asset="raw_x.events",
+        version="t",
+        partition_column="_extract_date",
+        sample_columns=("event_id", "_source_file", "_row_number"),
+        checks=(
+            CheckDef(name="types_strict", kind="in_set", column="event_type",
+                     params={"values": ["web_visit"], "vocabulary": "t", "max_unexpected_share": 0.02}),
+            CheckDef(name="types_loose", kind="in_set", column="event_type",
+                     params={"values": ["web_visit"], "vocabulary": "t", "max_unexpected_share": 0.10}),
+            CheckDef(name="score_nulls", kind="not_null_share", column="score", params={"max_null_share": 0.05}),
+            CheckDef(name="score_positive", kind="between", column="score", params={"min": 1}),
+        ),
+    )  # fmt: skip
+
+    def judge(chunk_rows: int):
+        monkeypatch.setattr(validate, "GX_CHUNK_ROWS", chunk_rows)
+        results = run_suite(
+            con, suite, run_id="u", trigger="test", partition="2026-09-01..2026-09-06", record=False
+        )
+        return [
+            (r.check_name, r.status, r.failing_row_count, r.observed_value, len(r.sample)) for r in results
+        ]
+
+    assert len(validate._chunks(con, suite, (date(2026, 9, 1), date(2026, 9, 6)))) == 1
+    one_frame = judge(10_000)
+    monkeypatch.setattr(validate, "GX_CHUNK_ROWS", 80)
+    assert len(validate._chunks(con, suite, (date(2026, 9, 1), date(2026, 9, 6)))) == 3
+    assert judge(80) == one_frame
+    statuses = {name: (status, bad) for name, status, bad, _, _ in one_frame}
+    assert statuses["types_strict"][0] != "pass" and statuses["types_loose"] == ("pass", 12)
+    assert statuses["score_nulls"] == ("pass", 4)
+    # score 0 on every day but day 5, where it is null
+    assert statuses["score_positive"][0] != "pass" and statuses["score_positive"][1] == 5
