@@ -46,8 +46,9 @@ warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.Bet
     owners=OWNERS,
     description=(
         "The extract files of one landing date folder (MA, SFA, CS), contract-checked and loaded "
-        "into the raw tables in one transaction per file: idempotent (same content never twice), "
-        "bad rows quarantined, every attempt in audit.load_ledger."
+        "into the raw tables, a file's rows and its ledger row in one transaction (files of one "
+        "entity in batches): idempotent (same content never twice), bad rows quarantined, every "
+        "attempt in audit.load_ledger."
     ),
     partitions_def=extract_date_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -57,7 +58,7 @@ warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.Bet
     # Files can be mid-copy or briefly locked by the exporter: a short retry fixes that; a
     # contract violation is recorded in the ledger and does not raise, so it is never retried.
     retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
-    code_version="ingestion-v2",
+    code_version="ingestion-v3",
 )
 def extract_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from ingestion.loader import ensure_warehouse, load_landing
