@@ -20,7 +20,7 @@ STAGING = DBT_PROJECT_DIR / "models" / "staging"
 ENTITIES = load_contracts().entities
 LATEST_VERSION = re.compile(
     r"latest_version\(\s*source\('(?P<system>\w+)',\s*'(?P<entity>\w+)'\),\s*key=\[(?P<key>[^\]]*)\]"
-    r"(?:,\s*modified_at='(?P<modified_at>\w+)')?\s*\)"
+    r"(?:,\s*modified_at='(?P<modified_at>\w+)')?(?:,\s*where=\w+)?\s*\)"
 )
 
 

@@ -10,8 +10,10 @@
     relation:    the source() relation
     key:         list of raw (snake_case) key columns, as in ingestion/contracts.yaml
     modified_at: the raw column that orders versions, or none
+    where:       a filter on the raw rows (all versions of a key must pass or fail it together:
+                 an incremental model passes "key in <keys with new rows>"), or none
 -#}
-{% macro latest_version(relation, key, modified_at=none) -%}
+{% macro latest_version(relation, key, modified_at=none, where=none) -%}
     select * from (
         select
             versions.*,
@@ -27,6 +29,9 @@
                 rows between unbounded preceding and current row
             ) as _version_rank
         from {{ relation }} as versions
+        {% if where -%}
+        where {{ where }}
+        {% endif -%}
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}

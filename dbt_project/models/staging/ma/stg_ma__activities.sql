@@ -14,35 +14,20 @@
 -- so the result is exactly the full build's. A change to this SQL needs `--full-refresh`
 -- (on_schema_change='fail' stops a run whose columns no longer match).
 
+{%- set changed_since_last_build -%}
+    {%- if is_incremental() -%}
+    activity_id in (
+        select activity_id from {{ source('ma', 'activities') }}
+        where _loaded_at > (select max(_loaded_at) from {{ this }})
+    )
+    {%- endif -%}
+{%- endset %}
+
 with
-
-{% if is_incremental() %}
-changed_keys as (
-
-    select distinct activity_id
-    from {{ source('ma', 'activities') }}
-    where _loaded_at > (select max(_loaded_at) from {{ this }})
-
-),
-
-versions as (
-
-    select *
-    from {{ source('ma', 'activities') }}
-    where activity_id in (select activity_id from changed_keys)
-
-),
-{% else %}
-versions as (
-
-    select * from {{ source('ma', 'activities') }}
-
-),
-{% endif %}
 
 source as (
 
-    {{ latest_version('versions', key=['activity_id']) }}
+    {{ latest_version(source('ma', 'activities'), key=['activity_id'], where=changed_since_last_build) }}
 
 ),
 
