@@ -27,16 +27,19 @@ LIFECYCLE_SELECT = [
 ]
 
 
-def run_dbt(workdir: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the project's dbt against `warehouse`, artefacts under workdir."""
-    env = dict(os.environ)
-    env.update(
+def run_dbt(
+    workdir: Path, warehouse: Path, *args: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run the project's dbt against `warehouse`, artefacts under workdir (`env` overrides)."""
+    environment = dict(os.environ)
+    environment.update(
         SSOT_WAREHOUSE=str(warehouse),
         SSOT_DUCKDB_TEMP_DIR=str(workdir / "duckdb_tmp"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DO_NOT_TRACK="1",
     )
+    environment.update(env or {})
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, env=environment, capture_output=True, text=True, timeout=300)

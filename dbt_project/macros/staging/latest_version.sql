@@ -40,3 +40,22 @@
 {% macro normalize_email(column) -%}
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}
+
+{#- Staging, incremental models: the `where` of latest_version that keeps only the keys with a raw
+    row loaded after the newest `_loaded_at` already staged, so a run re-ranks every version of
+    those keys (also older ones: a late re-delivery of an old extract date must not win) and the
+    delete+insert on the key gives exactly the full build's result. None on a full build.
+
+    relation: the source() relation;  key: its raw key columns (as in latest_version)
+-#}
+{% macro keys_changed_since_last_build(relation, key) -%}
+    {%- if is_incremental() -%}
+    exists (
+        select 1 from {{ relation }} as changed
+        where changed._loaded_at > (select max(_loaded_at) from {{ this }})
+        {%- for column in key %}
+            and changed.{{ column }} = versions.{{ column }}
+        {%- endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}

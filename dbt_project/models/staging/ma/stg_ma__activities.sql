@@ -7,21 +7,13 @@
     )
 }}
 
--- A table, not a view: the biggest source; scoring, the key tests and the reconciliation
--- would each repeat the dedupe window over every activity.
--- Incremental because it is the one source that grows by millions of rows: a run re-ranks every
--- raw version of the activity_ids that got a row since the last build (not just the new rows),
--- so the result is exactly the full build's. A change to this SQL needs `--full-refresh`
--- (on_schema_change='fail' stops a run whose columns no longer match).
+-- Incremental: the source that grows by millions of rows. A run re-ranks all raw versions of the
+-- activity_ids loaded since the last build (macro keys_changed_since_last_build), so it equals a
+-- full build; a change to this SQL needs `--full-refresh` (on_schema_change='fail' stops a
+-- mismatched run). A table, not a view: scoring, the key tests and the reconciliation would each
+-- repeat the dedupe window over every activity.
 
-{%- set changed_since_last_build -%}
-    {%- if is_incremental() -%}
-    activity_id in (
-        select activity_id from {{ source('ma', 'activities') }}
-        where _loaded_at > (select max(_loaded_at) from {{ this }})
-    )
-    {%- endif -%}
-{%- endset %}
+{%- set changed_since_last_build = keys_changed_since_last_build(source('ma', 'activities'), ['activity_id']) %}
 
 with
 

@@ -1,8 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['campaign_id', 'lead_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+-- Incremental: a table that grows with every delivery. A run re-ranks all raw versions of the keys
+-- loaded since the last build (macro keys_changed_since_last_build), so it equals a full build; a
+-- change to this SQL needs `--full-refresh` (on_schema_change='fail' stops a mismatched run).
+
+{%- set changed_since_last_build = keys_changed_since_last_build(source('ma', 'campaign_members'), ['campaign_id', 'lead_id']) %}
+
 with
 
 source as (
 
-    {{ latest_version(source('ma', 'campaign_members'), key=['campaign_id', 'lead_id'], modified_at='created_at') }}
+    {{ latest_version(source('ma', 'campaign_members'), key=['campaign_id', 'lead_id'], modified_at='created_at', where=changed_since_last_build) }}
 
 ),
 
@@ -22,7 +37,8 @@ renamed as (
         -- lineage
         _extra,
         _batch_id,
-        _source_file
+        _source_file,
+        _loaded_at
 
     from source
 
