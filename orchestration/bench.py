@@ -79,6 +79,7 @@ class TreeMemorySampler(threading.Thread):
         self.interval = interval
         self.peak = 0
         self.samples = 0
+        self.timeline: list[tuple[float, int]] = []  # (epoch seconds, tree RSS): peaks per step
         self._stop_event = threading.Event()
 
     def sample(self) -> int:
@@ -98,7 +99,9 @@ class TreeMemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, self.sample())
+            rss = self.sample()
+            self.peak = max(self.peak, rss)
+            self.timeline.append((time.time(), rss))
             self.samples += 1
             self._stop_event.wait(self.interval)
 
@@ -116,6 +119,7 @@ class Measured:
     log: str
     samples: int = 0
     cpu_seconds: float = 0.0  # user + sys of the whole tree: robust to other load on the machine
+    timeline: list[tuple[float, int]] = field(default_factory=list)
 
 
 def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path | None = None) -> Measured:
@@ -135,7 +139,9 @@ def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path | Non
         peak = sampler.stop()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measured(round(seconds, 3), peak, returncode, str(log_path), sampler.samples, round(cpu, 3))
+    return Measured(
+        round(seconds, 3), peak, returncode, str(log_path), sampler.samples, round(cpu, 3), sampler.timeline
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,11 +285,9 @@ def pipeline_profile(data_dir: Path, run_id: str, dates: list[str]) -> dict:
 
     instance = DagsterInstance.from_config(str(data_dir / "dagster_home"))
     try:
-        steps = {
-            s.step_key: round((s.end_time or 0) - (s.start_time or 0), 3)
-            for s in instance.get_run_step_stats(run_id)
-            if s.start_time
-        }
+        step_stats = [s for s in instance.get_run_step_stats(run_id) if s.start_time]
+        steps = {s.step_key: round((s.end_time or 0) - (s.start_time or 0), 3) for s in step_stats}
+        windows = {s.step_key: (s.start_time, s.end_time or s.start_time) for s in step_stats}
         stats = instance.get_run_stats(run_id)
         run_seconds = round((stats.end_time or 0) - (stats.start_time or 0), 3)
         # Every entry is a row written to the run's SQLite event log (each commit is an fsync).
@@ -299,9 +303,20 @@ def pipeline_profile(data_dir: Path, run_id: str, dates: list[str]) -> dict:
         "steps": steps,
         "events_stored": sum(events.values()),
         "events_by_type": dict(events.most_common()),
+        "step_windows": windows,
         "dbt": dbt_profile(data_dir / "dbt_artifacts" / run_id),
         "loader": loader_profile(data_dir / "warehouse.duckdb", dates),
     }
+
+
+def peak_rss_by_step(m: Measured, profile: dict) -> dict[str, float]:
+    """MiB: the highest process-tree RSS sampled while each step ran (where the peak comes from)."""
+    peaks: dict[str, float] = {}
+    for step, (start, end) in profile.pop("step_windows", {}).items():
+        inside = [rss for t, rss in m.timeline if start <= t <= end]
+        if inside:
+            peaks[step] = round(max(inside) / MIB, 1)
+    return peaks
 
 
 def dbt_profile(artifacts: Path) -> dict:
@@ -869,6 +884,7 @@ def run_bench(
     full = run_pipeline_measured(pipe_dir, data, data.dates[0], data.dates[-1], "run_full")
     run_full = _latest_run_id(pipe_dir / "dagster_home") if (pipe_dir / "dagster_home").exists() else None
     full_profile = pipeline_profile(pipe_dir, run_full, data.dates) if run_full else {}
+    full_profile["peak_rss_mib_by_step"] = peak_rss_by_step(full, full_profile)
     full_counts = table_row_counts(pipe_dir / "warehouse.duckdb")
     echo(f"        {full.seconds:.1f}s, peak {full.peak_rss_bytes / MIB:.0f} MiB, exit {full.returncode}")
 
@@ -903,6 +919,7 @@ def run_bench(
         run_incr = _latest_run_id(pipe_dir / "dagster_home")
         if run_incr and run_incr != run_full:
             incr_profile = pipeline_profile(pipe_dir, run_incr, [data.next_date])
+            incr_profile["peak_rss_mib_by_step"] = peak_rss_by_step(incr, incr_profile)
         echo(f"        {incr.seconds:.1f}s, peak {incr.peak_rss_bytes / MIB:.0f} MiB, exit {incr.returncode}")
 
     result = assemble(
