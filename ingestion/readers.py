@@ -358,6 +358,42 @@ def stage_batch(
     return stage_jsonl_batch(con, scans, prefix)
 
 
+def _batch_paths(scans: list[ScannedFile]) -> list[str]:
+    paths = [str(s.text_path) for s in scans]
+    if len(set(paths)) != len(paths) or len({s.text_compression for s in scans}) != 1:
+        raise ValueError("a batch needs distinct paths and one compression")
+    return paths
+
+
+def _vouch(
+    con, files: str, scans: list[ScannedFile], paths: list[str], found: dict, flaw: str, header_lines: int = 0
+) -> tuple[dict[int, int], dict[int, str]]:
+    """Which files of a batch scan are read exactly: (rows read, excluded file -> why).
+
+    `found`: file index -> (records read, flawed, min rowid, max rowid). A file is vouched for
+    when nothing in it was flawed, DuckDB read as many records as the independent count, and
+    they are contiguous in the scan. Writes `files` (_file_idx, path, first_rowid) for those.
+    """
+    rows_read: dict[int, int] = {}
+    excluded: dict[int, str] = {}
+    kept: list[list] = []
+    for i, scan in enumerate(scans):
+        n, flawed, lo, hi = found.get(i, (0, False, 0, -1))
+        expected = (scan.records or 0) - header_lines
+        if flawed:
+            excluded[i] = flaw
+        elif n != expected:
+            excluded[i] = f"DuckDB read {n} records, the independent count is {expected}"
+        elif n and hi - lo + 1 != n:
+            excluded[i] = "records not contiguous in the batch scan"
+        else:
+            rows_read[i] = n
+            kept.append([i, paths[i], lo])
+    con.execute(f"create or replace temp table {files} (_file_idx integer, path varchar, first_rowid bigint)")
+    insert_rows(con, files, ["_file_idx", "path", "first_rowid"], kept)
+    return rows_read, excluded
+
+
 def stage_csv_batch(
     con: duckdb.DuckDBPyConnection, scans: list[ScannedFile], header: list[str], prefix: str
 ) -> tuple[list[StagedBatch], dict[int, str]]:
@@ -371,9 +407,7 @@ def stage_csv_batch(
     stage, files = f"{prefix}_stage", f"{prefix}_files"
     rj_table, rj_scan = f"{prefix}_rjt", f"{prefix}_rjs"
     columns = "{" + ", ".join(f"{_lit(f'f{i}')}: 'varchar'" for i in range(len(header))) + "}"
-    paths = [str(s.text_path) for s in scans]
-    if len(set(paths)) != len(paths) or len({s.text_compression for s in scans}) != 1:
-        raise ValueError("a CSV batch needs distinct paths and one compression")
+    paths = _batch_paths(scans)
     compression = _lit(scans[0].text_compression or "none")
     con.execute("set preserve_insertion_order = true")
     con.execute(
@@ -385,36 +419,22 @@ def stage_csv_batch(
         f"rejects_scan = {_lit(rj_scan)})"
     )
     index = {p: i for i, p in enumerate(paths)}
-    found = {
-        index[path]: (int(n), int(lo), int(hi))
-        for path, n, lo, hi in con.execute(
-            f"select filename, count(*), min(rowid), max(rowid) from {stage} group by filename"
-        ).fetchall()
-    }
     with_rejects = {
         index[path]
         for (path,) in con.execute(
             f"select distinct s.file_path from {rj_scan} s join {rj_table} e using (scan_id, file_id)"
         ).fetchall()
     }
-    excluded: dict[int, str] = {}
-    rows_read: dict[int, int] = {}
-    first_rowid: list[tuple[int, str, int]] = []
-    for i, scan in enumerate(scans):
-        expected = (scan.records or 0) - 1
-        n, lo, hi = found.get(i, (0, 0, -1))
-        if i in with_rejects:
-            excluded[i] = "DuckDB rejected records"
-        elif n != expected:
-            excluded[i] = f"DuckDB read {n} records, the independent count is {expected}"
-        elif n and hi - lo + 1 != n:
-            excluded[i] = "records not contiguous in the batch scan"
-        else:
-            rows_read[i] = n
-            first_rowid.append((i, paths[i], lo))
-    con.execute(f"create or replace temp table {files} (_file_idx integer, path varchar, first_rowid bigint)")
-    if first_rowid:
-        insert_rows(con, files, ["_file_idx", "path", "first_rowid"], [list(r) for r in first_rowid])
+    found = {
+        index[path]: (int(n), index[path] in with_rejects, int(lo), int(hi))
+        for path, n, lo, hi in con.execute(
+            f"select filename, count(*), min(rowid), max(rowid) from {stage} group by filename"
+        ).fetchall()
+    }
+    for i in with_rejects - set(found):
+        found[i] = (0, True, 0, -1)
+    # The CSV count includes the header line.
+    rows_read, excluded = _vouch(con, files, scans, paths, found, "DuckDB rejected records", header_lines=1)
     field_list = ", ".join(f"s.f{i}" for i in range(len(header)))
     relation = (
         f"(select f._file_idx, s.rowid - f.first_rowid + 1 as _row_number, {field_list} "
@@ -432,9 +452,7 @@ def stage_jsonl_batch(
     grouped by that list: extras and required-column checks stay exactly per file.
     """
     lines, files = f"{prefix}_lines", f"{prefix}_files"
-    paths = [str(s.text_path) for s in scans]
-    if len(set(paths)) != len(paths) or len({s.text_compression for s in scans}) != 1:
-        raise ValueError("a JSONL batch needs distinct paths and one compression")
+    paths = _batch_paths(scans)
     compression = _lit(scans[0].text_compression or "uncompressed")
     con.execute("set preserve_insertion_order = true")
     con.execute(
@@ -444,26 +462,13 @@ def stage_jsonl_batch(
     )
     index = {p: i for i, p in enumerate(paths)}
     found = {
-        index[path]: (int(n), int(odd), int(lo), int(hi))
+        index[path]: (int(n), bool(odd), int(lo), int(hi))
         for path, n, odd, lo, hi in con.execute(
             "select filename, count(*), count(*) filter (where _raw is null or not json_valid(_raw) "
             f"or json_type(_raw) != 'OBJECT'), min(rowid), max(rowid) from {lines} group by filename"
         ).fetchall()
     }
-    excluded: dict[int, str] = {}
-    kept: list[list] = []
-    for i, scan in enumerate(scans):
-        n, odd, lo, hi = found.get(i, (0, 0, 0, -1))
-        if odd:
-            excluded[i] = "malformed or non-object JSON records"
-        elif n != scan.records:
-            excluded[i] = f"DuckDB read {n} records, the independent count is {scan.records}"
-        elif n and hi - lo + 1 != n:
-            excluded[i] = "records not contiguous in the batch scan"
-        else:
-            kept.append([i, paths[i], lo, n])
-    con.execute(f"create or replace temp table {files} (_file_idx integer, path varchar, first_rowid bigint)")
-    insert_rows(con, files, ["_file_idx", "path", "first_rowid"], [k[:3] for k in kept])
+    rows_read, excluded = _vouch(con, files, scans, paths, found, "malformed or non-object JSON records")
     keys_of: dict[int, list[str]] = {}
     for i, key in con.execute(
         f"select f._file_idx, k from (select filename, rowid as r, unnest(json_keys(_raw)) as k from {lines}) "
@@ -471,7 +476,7 @@ def stage_jsonl_batch(
     ).fetchall():
         keys_of.setdefault(int(i), []).append(key)
     groups: dict[tuple[str, ...], list[int]] = {}
-    for i, _, _, _ in kept:
+    for i in rows_read:
         groups.setdefault(tuple(keys_of.get(i, [])), []).append(i)
     batches = []
     for keys, members in groups.items():
@@ -484,8 +489,7 @@ def stage_jsonl_batch(
             f"(select f._file_idx, l.rowid - f.first_rowid + 1 as _row_number, l._raw{extracts} "
             f"from {lines} l join {files} f on l.filename = f.path where f._file_idx in ({member_list}))"
         )
-        rows = {k[0]: k[3] for k in kept if k[0] in members}
-        batches.append(StagedBatch(relation, list(keys), rows))
+        batches.append(StagedBatch(relation, list(keys), {i: rows_read[i] for i in members}))
     return batches, excluded
 
 

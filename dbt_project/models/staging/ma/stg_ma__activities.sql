@@ -1,17 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='activity_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='activity_id') }}
 
--- Incremental: the source that grows by millions of rows. A run re-ranks all raw versions of the
--- activity_ids loaded since the last build (macro keys_changed_since_last_build), so it equals a
--- full build; a change to this SQL needs `--full-refresh` (on_schema_change='fail' stops a
--- mismatched run). A table, not a view: scoring, the key tests and the reconciliation would each
--- repeat the dedupe window over every activity.
+-- Incremental (see dbt_project.yml, staging): the source that grows by millions of rows.
+-- A table, not a view: scoring, the key tests and the reconciliation would each repeat the
+-- dedupe window over every activity.
 
 {%- set changed_since_last_build = keys_changed_since_last_build(source('ma', 'activities'), ['activity_id']) %}
 

@@ -1,15 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='lead_history_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='lead_history_id') }}
 
--- Incremental: a table that grows with every delivery. A run re-ranks all raw versions of the keys
--- loaded since the last build (macro keys_changed_since_last_build), so it equals a full build; a
--- change to this SQL needs `--full-refresh` (on_schema_change='fail' stops a mismatched run).
+-- Incremental (see dbt_project.yml, staging): the raw table grows with every delivery.
 
 {%- set changed_since_last_build = keys_changed_since_last_build(source('sfa', 'lead_history'), ['id']) %}
 
