@@ -1,7 +1,7 @@
 """`ssot`: the command line of the warehouse.
 
     ssot generate --scale S --seed 42 --out DIR --truth DIR   sample extracts + ground truth
-    ssot run [--landing DIR] [--warehouse FILE] [--start D --end D]   materialize every asset
+    ssot run [--landing DIR] [--warehouse FILE] [--start D --end D] [--full-refresh]   materialize every asset
     ssot demo                                                 generate S + run + summary
     ssot report [--run RUN_ID] [--out FILE]                   the auditor's HTML report
     ssot summary                                              KPI summary of the published marts
@@ -71,11 +71,15 @@ def landing_dates(landing: Path) -> list[str]:
     return sorted(landing_fingerprints(landing))
 
 
-def run_pipeline(start: str | None = None, end: str | None = None, trigger: str = "manual"):
+def run_pipeline(
+    start: str | None = None, end: str | None = None, trigger: str = "manual", full_refresh: bool = False
+):
     """Materialize every asset through the one Definitions, in this process, for a range of
-    extract dates (default: every date folder in the landing zone). Returns the Dagster result."""
+    extract dates (default: every date folder in the landing zone). Returns the Dagster result.
+    `full_refresh` rebuilds dbt's incremental models from scratch (after a change to their SQL)."""
     from dagster import DagsterInstance
 
+    from orchestration import triggers
     from orchestration.definitions import defs
     from orchestration.settings import export_environment
 
@@ -92,6 +96,8 @@ def run_pipeline(start: str | None = None, end: str | None = None, trigger: str 
         "dagster/asset_partition_range_end": end,
         "ssot/trigger": trigger,
     }
+    if full_refresh:
+        tags[triggers.DBT_FULL_REFRESH_TAG] = "true"
     instance = DagsterInstance.get()
     return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
 
@@ -119,7 +125,7 @@ def _print_run_outcome(result, t0: float) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     _apply_paths(args)
     t0 = time.perf_counter()
-    result = run_pipeline(args.start, args.end, trigger=args.trigger)
+    result = run_pipeline(args.start, args.end, trigger=args.trigger, full_refresh=args.full_refresh)
     code = _print_run_outcome(result, t0)
     if result.success:
         print_summary()
@@ -242,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--warehouse")
     r.add_argument("--start", help="first extract date (default: earliest landing folder)")
     r.add_argument("--end", help="last extract date (default: latest landing folder)")
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild dbt's incremental staging tables from raw (needed after changing their SQL)",
+    )
     r.add_argument("--trigger", default="manual", help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_run)
 

@@ -1,4 +1,4 @@
-"""What started a run and which extract dates it covers, read from the run's tags.
+"""What started a run, which extract dates it covers and how it runs, read from the run's tags.
 
 One reading for every step that records audit rows (dbt test results, DQ checks, publication).
 """
@@ -8,6 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 TRIGGERS = ("manual", "schedule", "sensor", "backfill", "test")
+# A run tagged `ssot/dbt_full_refresh=true` (`ssot run --full-refresh`, or a tag added when
+# launching in the UI) rebuilds dbt's incremental models from scratch.
+DBT_FULL_REFRESH_TAG = "ssot/dbt_full_refresh"
+
+
+def dbt_full_refresh(tags: Mapping[str, str]) -> bool:
+    return tags.get(DBT_FULL_REFRESH_TAG, "").lower() == "true"
 
 
 def trigger_of(tags: Mapping[str, str]) -> str:
