@@ -36,6 +36,8 @@ REDIRECTS = f"{SCHEMA}.company_id_redirects"
 REVIEW = f"{SCHEMA}.company_match_review"
 RECORD_STATE = f"{SCHEMA}.company_record_state"
 EDGE_CACHE = f"{SCHEMA}.company_match_edges"
+RULE_EDGES = f"{SCHEMA}.company_rule_edges"
+REFUSED_EDGES = f"{SCHEMA}.company_refused_edges"
 RUNS = f"{SCHEMA}.company_resolution_runs"
 
 

@@ -9,15 +9,17 @@ Owns: which agreements link two records without a model, and how strongly:
   5 name_unique      same normalised name, where all records of that name agree on (at most one)
                      domain, prefecture and corporate number: nothing says there are two companies
 A shared domain alone is NOT evidence (group companies share one); it only feeds Splink.
-Runs in its own in-memory DuckDB connection over the record frame (star edges per group, so a
-group of n records costs n - 1 edges, never n^2).
+SQL over the run's record table (star edges per group, so a group of n records costs n - 1 edges,
+never n^2). Incremental runs rebuild only the groups and cross-references that new, changed or
+deleted records touch (`rule_edges_sql` scopes); the rest come from the edge cache.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from identity.normalize import bigram_dice_sql
+from identity.normalize import bigram_dice_sql, name_grams_sql
+from identity.records import record_key_sql
 
 EDGE_COLUMNS = ["l", "r", "method", "priority", "match_probability"]
 
@@ -39,6 +41,10 @@ _GROUP_RULES = {
     "name_prefecture": ("name_key", "prefecture"),
 }
 
+# The group each rule edge belongs to (xref edges belong to their two records): a group's edges
+# can only change when one of its records does.
+GROUP_KEYS = {**_GROUP_RULES, "name_unique": ("name_key",)}
+
 # (left system, left entity, left id column) -> (right system, right entity)
 _XREFS = (
     ("cs", "customers", "xref_account_id", "sfa", "account"),
@@ -47,102 +53,130 @@ _XREFS = (
     ("sfa", "lead", "xref_ma_lead_id", "ma", "leads"),
 )
 
-_RECORD_COLUMNS = [
-    "rid",
-    "source_system",
-    "source_entity",
-    "source_record_id",
-    "name_key",
-    "name_grams",
-    "domain",
-    "corporate_number",
-    "phone",
-    "prefecture",
-    "xref_account_id",
-    "xref_sfa_lead_id",
-    "xref_ma_lead_id",
-]
+# Methods in tie-break order (after priority, probability and the record pair).
+METHODS = tuple(PRIORITY)
 
 
-def _group_sql(method: str, keys: tuple[str, ...]) -> str:
+def touched_members_sql(records: str, touched: str) -> str:
+    """SQL of (`record_key`, `method`): every record of every group whose key values appear in
+    `touched`, per group rule. A group's edges depend on its members only, so these groups are
+    all an incremental run rebuilds (and the cached edges of their first records all it drops)."""
+    parts = []
+    for method, keys in GROUP_KEYS.items():
+        cols = ", ".join(keys)
+        parts.append(
+            f"select record_key, '{method}' as method from {records} "
+            f"semi join (select distinct {cols} from {touched}) using ({cols})"
+        )
+    return " union all ".join(parts)
+
+
+def _members(method: str, records: str, members: str | None) -> str:
+    if members is None:
+        return records
+    return f"(select * from {records} where record_key in (select record_key from {members} where method = '{method}'))"
+
+
+def _group_sql(method: str, keys: tuple[str, ...], records: str) -> str:
     not_null = " and ".join(f"{k} is not null" for k in keys)
-    part = ", ".join(keys)
     return f"""
-        select first_rid as l, rid as r, '{method}' as method
+        select first_key as l, record_key as r, '{method}' as method, true as accepted
         from (
-            select rid, min(rid) over (partition by {part}) as first_rid
-            from records where {not_null}
+            select record_key, min(record_key) over (partition by {", ".join(keys)}) as first_key
+            from {records} where {not_null}
         )
-        where rid <> first_rid"""
+        where record_key <> first_key"""
 
 
-_NAME_UNIQUE_SQL = """
-    with names as (
-        select name_key
-        from records
-        where name_key is not null
-        group by name_key
-        having count(distinct domain) <= 1 and count(distinct prefecture) <= 1
-            and count(distinct corporate_number) <= 1 and count(*) > 1
-    ),
-    members as (
-        select r.rid, min(r.rid) over (partition by r.name_key) as first_rid
-        from records r join names using (name_key)
-    )
-    select first_rid as l, rid as r, 'name_unique' as method from members where rid <> first_rid"""
-
-
-def _xref_sql(min_similarity: float) -> str:
-    joins = []
-    for sys_l, ent_l, col, sys_r, ent_r in _XREFS:
-        joins.append(f"""
-            select a.rid as l, b.rid as r, a.name_key as name_l, b.name_key as name_r,
-                {bigram_dice_sql("a.name_grams", "b.name_grams")} as name_similarity,
-                a.domain = b.domain or a.corporate_number = b.corporate_number
-                    or a.phone = b.phone as corroborated
-            from records a
-            join records b
-                on b.source_system = '{sys_r}' and b.source_entity = '{ent_r}'
-                and b.source_record_id = a.{col}
-            where a.source_system = '{sys_l}' and a.source_entity = '{ent_l}'""")
+def _name_unique_sql(records: str) -> str:
+    # Whether a name is unique depends on every record of that name: one new record with another
+    # domain makes it ambiguous (`records` holds all records of each name it holds).
     return f"""
-        with pairs as ({" union all ".join(joins)}),
-        judged as (
-            select l, r,
-                -- names in different scripts (`Sample Inc.` vs `サンプル`) cannot contradict
-                name_l is not null and name_r is not null
-                    and regexp_matches(name_l, '^[ -~]+$') = regexp_matches(name_r, '^[ -~]+$')
-                    as comparable,
-                coalesce(name_similarity, 0) as name_similarity,
-                coalesce(corroborated, false) as corroborated
-            from pairs
-            where l <> r
+        select first_key as l, record_key as r, 'name_unique' as method, true as accepted
+        from (
+            select record_key, min(record_key) over (partition by name_key) as first_key,
+                count(distinct domain) over (partition by name_key) <= 1
+                    and count(distinct prefecture) over (partition by name_key) <= 1
+                    and count(distinct corporate_number) over (partition by name_key) <= 1 as unique_name
+            from {records} where name_key is not null
         )
-        select l, r, not comparable or name_similarity >= {min_similarity} or corroborated as accepted,
-            name_similarity
+        where unique_name and record_key <> first_key"""
+
+
+def _xref_sql(min_similarity: float, records: str, changed: str | None) -> str:
+    # A cross-reference names the key of its target (system|entity|id), so pairs are found on two
+    # narrow columns; names and attributes are read for the records of those pairs only. With
+    # `changed` (a table of `record_key`), only the pairs with a changed record.
+    refs = " union all ".join(
+        f"""select record_key as l, {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} as r
+            from {records}
+            where source_system = '{sys_l}' and source_entity = '{ent_l}' and {col} is not null"""
+        for sys_l, ent_l, col, sys_r, ent_r in _XREFS
+    )
+    scope = ""
+    if changed:
+        scope = f" and (l in (select record_key from {changed}) or r in (select record_key from {changed}))"
+    grams_l, grams_r = name_grams_sql("a.name_key"), name_grams_sql("b.name_key")
+    return f"""
+        with pairs as materialized (select * from ({refs}) where l <> r{scope}),
+        ends as materialized (
+            select record_key, name_key, domain, corporate_number, phone from {records}
+            where record_key in (select l from pairs union all select r from pairs)
+        ),
+        judged as (
+            select p.l, p.r,
+                -- names in different scripts (`Sample Inc.` vs `サンプル`) cannot contradict
+                a.name_key is not null and b.name_key is not null
+                    and regexp_matches(a.name_key, '^[ -~]+$') = regexp_matches(b.name_key, '^[ -~]+$')
+                    as comparable,
+                coalesce({bigram_dice_sql(grams_l, grams_r)}, 0) as name_similarity,
+                coalesce(a.domain = b.domain or a.corporate_number = b.corporate_number
+                    or a.phone = b.phone, false) as corroborated
+            from pairs p
+            join ends a on a.record_key = p.l
+            join ends b on b.record_key = p.r
+        )
+        select l, r, 'xref' as method,
+            not comparable or name_similarity >= {min_similarity} or corroborated as accepted
         from judged"""
+
+
+def rule_edges_sql(
+    min_xref_similarity: float, records: str, members: str | None = None, changed: str | None = None
+) -> str:
+    """SQL of the rule edges (`l`, `r` record keys, `method`, `accepted`) between the records of
+    table `records`; a group's edges go from its first record (smallest key) to each other one.
+
+    Accepted edges link; an xref that the names contradict comes back with accepted = false (for
+    review). Without `members`/`changed` every edge; with them only the edges that can differ from
+    the last run: those of the groups in `members` (`touched_members_sql`) and cross-references
+    with a record in `changed`."""
+    parts = [_group_sql(m, k, _members(m, records, members)) for m, k in _GROUP_RULES.items()]
+    parts += [
+        _name_unique_sql(_members("name_unique", records, members)),
+        _xref_sql(min_xref_similarity, records, changed),
+    ]
+    return " union all ".join(f"select * from ({p})" for p in parts)
 
 
 def deterministic_edges(
     records: pd.DataFrame, min_xref_similarity: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (edges, contradicted_xrefs). Edges: `EDGE_COLUMNS`, probability 1.0."""
+    """All rule edges of a record frame (`record_key`, `rid` and the attributes), by rid: (edges
+    with `EDGE_COLUMNS` and probability 1.0, contradicted cross-references `l`, `r`). For offline
+    use (training)."""
     import duckdb
 
     con = duckdb.connect()
     try:
-        con.register("records_df", records[_RECORD_COLUMNS])
-        con.execute("create temp table records as select * from records_df")
-        sql = " union all ".join(
-            [*(_group_sql(m, k) for m, k in _GROUP_RULES.items()), f"select * from ({_NAME_UNIQUE_SQL})"]
-        )
-        edges = con.execute(sql).df()
-        xref = con.execute(_xref_sql(min_xref_similarity)).df()
+        con.register("records", records)
+        found = con.execute(rule_edges_sql(min_xref_similarity, "records")).df()
     finally:
         con.close()
-    accepted = xref[xref["accepted"]][["l", "r"]].assign(method="xref")
-    edges = pd.concat([edges, accepted], ignore_index=True)
+    rid_of = dict(zip(records["record_key"], records["rid"], strict=True))
+    found["l"], found["r"] = found["l"].map(rid_of), found["r"].map(rid_of)
+    edges = found[found["accepted"]][["l", "r", "method"]].reset_index(drop=True)
     edges["priority"] = edges["method"].map(PRIORITY).astype(int)
     edges["match_probability"] = 1.0
-    rejected = xref[~xref["accepted"]][["l", "r", "name_similarity"]].reset_index(drop=True)
+    rejected = found[~found["accepted"]][["l", "r"]].reset_index(drop=True)
     return edges[EDGE_COLUMNS], rejected

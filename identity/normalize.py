@@ -84,21 +84,19 @@ def normalise_company_name(name: str | None) -> str | None:
     return key or None
 
 
-def name_bigrams(key: str | None) -> list[str] | None:
-    """Distinct character bigrams of a name key (a 1-character key is its own gram).
+def name_grams_sql(key: str) -> str:
+    """SQL: the distinct character bigrams of a name key (a 1-character key is its own gram).
 
     Why: DuckDB's jaro_winkler/jaccard compare UTF-8 BYTES, and all katakana share their leading
     bytes (`アルファ` vs `ゼットワイ` scores 0.69). Set overlap of whole-character grams is
-    Unicode-correct and stays in vectorised SQL (`list_intersect`)."""
-    if not key:
-        return None
-    if len(key) == 1:
-        return [key]
-    return sorted({key[i : i + 2] for i in range(len(key) - 1)})
+    Unicode-correct and stays in vectorised SQL (`list_intersect`). Computed where compared, not
+    stored: a list per record is the most expensive column to keep and to scan."""
+    return f"""(case when length({key}) = 1 then [{key}]
+        else list_distinct([substring({key}, i, 2) for i in range(1, length({key}))]) end)"""
 
 
 def bigram_dice_sql(left: str, right: str) -> str:
-    """SQL Dice coefficient of two gram lists made by `name_bigrams` (0..1)."""
+    """SQL Dice coefficient of two gram lists made by `name_grams_sql` (0..1)."""
     return f"(2.0 * len(list_intersect({left}, {right})) / (len({left}) + len({right})))"
 
 

@@ -1,9 +1,15 @@
 """The company records identity resolution works on: one row per source record, normalised.
 
 Owns: which staging relations and columns are company evidence (MA leads, SFA accounts, SFA leads,
-CS customers), the unified record frame (`record_key`, normalised name key, domain, valid corporate
-number, phone, prefecture, employees, cross-system ids) and each record's fingerprint (what
-incremental runs compare to decide a record is new or changed).
+CS customers), the unified record table (`record_key`, normalised name key, domain, valid corporate
+number, phone, prefecture, employees, cross-system ids) and each record's two fingerprints:
+  raw_fingerprint  of the raw staging values and the normalisation version: an unchanged one lets a
+                   run reuse the normalised attributes kept in core.company_record_state;
+  fingerprint      of the normalised matching attributes: an unchanged one means the record needs
+                   no new comparisons (incremental scoring, edges and clustering).
+The normalised records live in DuckDB (core.company_record_state, kept up to date by
+identity/incremental.py): a million records as pandas object columns would cost gigabytes, and
+only new or changed raw rows pass through Python, in chunks.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 
 from identity import normalize as nz
+from identity.reference import load_reference
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,10 @@ UNIFIED_COLUMNS = (
     "is_deleted",
 )
 
+# Bump when `normalise_records` or identity.normalize gives any value a different result: stored
+# normalised attributes are only reused under the same version (and the same reference lists).
+NORMALISATION_VERSION = "1"
+
 # The normalised attributes that decide matching: a record whose fingerprint over these is
 # unchanged since the last run needs no new comparisons.
 MATCH_ATTRIBUTES = (
@@ -149,14 +161,50 @@ def _source_sql(con, src: CompanySource) -> str | None:
     return f"select {', '.join(select)} from {src.relation}"
 
 
-def read_raw_records(con) -> pd.DataFrame:
-    """Every company record of the staging relations, unnormalised (`UNIFIED_COLUMNS`)."""
+def record_key_sql(system: str, entity: str, record_id: str) -> str:
+    """SQL of a record's key `system|entity|id` from three SQL expressions."""
+    return f"{system} || '|' || {entity} || '|' || {record_id}"
+
+
+RECORD_KEY_SQL = record_key_sql("source_system", "source_entity", "source_record_id")
+
+
+def normalisation_key() -> str:
+    """The code version and the reference lists normalisation depends on, as one short hash."""
+    ref = load_reference()
+    text = repr(
+        (NORMALISATION_VERSION, sorted(ref.free_mail_domains), ref.ja_legal_tokens, ref.latin_legal_tokens)
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def staging_sql(con) -> str:
+    """Every staging row that is a company record (`UNIFIED_COLUMNS`), with its `record_key` and
+    `raw_fingerprint`. Should a relation repeat a key, the key has several rows here."""
     parts = [sql for src in SOURCES if (sql := _source_sql(con, src))]
     if not parts:
         raise RuntimeError("no staging relation with company records found (staging.stg_*)")
-    sql = " union all ".join(parts) + " order by source_system, source_entity, source_record_id"
-    # A cursor, not the shared connection: Splink and callers keep their own statement state.
-    return con.cursor().execute(sql).df()
+    cols = ", ".join(UNIFIED_COLUMNS)
+    # DuckDB's hash: 64 bits, a fraction of md5's cost. Should a DuckDB upgrade change it, every
+    # record looks changed once and is normalised again: slower, never wrong.
+    return f"""
+        select {RECORD_KEY_SQL} as record_key, source_system, source_entity, {cols},
+            hash('{normalisation_key()}', {cols}) as raw_fingerprint
+        from ({" union all ".join(parts)})
+        where source_record_id is not null"""
+
+
+def record_versions_sql(con) -> str:
+    """One row per record: `record_key` and the `raw_fingerprint` of its row; of a repeated key
+    the row with the smallest fingerprint wins (any rule will do, as long as it is always the same)."""
+    return f"select record_key, min(raw_fingerprint) as raw_fingerprint from ({staging_sql(con)}) group by 1"
+
+
+def raw_rows_sql(con, versions: str) -> str:
+    """The raw rows of the (`record_key`, `raw_fingerprint`) pairs in table `versions`."""
+    return f"""
+        select * from ({staging_sql(con)}) semi join {versions} using (record_key, raw_fingerprint)
+        qualify row_number() over (partition by record_key) = 1  -- a row repeated verbatim"""
 
 
 def _employees(value) -> int | None:
@@ -172,52 +220,98 @@ def _fingerprint(row: tuple) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _texts(values) -> list[str | None]:
-    # pandas 3 hands text over Arrow-backed; one `tolist()` is far cheaper than iterating it
-    return [v if isinstance(v, str) else None for v in pd.Series(values, dtype=object).tolist()]
+# What is kept of each record (core.company_record_state adds the record's component).
+RECORD_COLUMNS: dict[str, pa.DataType] = {
+    "record_key": pa.string(),
+    "raw_fingerprint": pa.uint64(),
+    "fingerprint": pa.string(),
+    "source_system": pa.string(),
+    "source_entity": pa.string(),
+    "source_record_id": pa.string(),
+    "company_name": pa.string(),
+    "name_key": pa.string(),
+    "domain": pa.string(),
+    "corporate_number": pa.string(),
+    "phone": pa.string(),
+    "prefecture": pa.string(),
+    "employees_log": pa.float64(),
+    "industry": pa.string(),
+    "xref_account_id": pa.string(),
+    "xref_sfa_lead_id": pa.string(),
+    "xref_ma_lead_id": pa.string(),
+}
+_DUCKDB_TYPES = {pa.string(): "varchar", pa.uint64(): "ubigint", pa.float64(): "double"}
 
 
-def normalise_records(raw: pd.DataFrame) -> pd.DataFrame:
-    """Add the normalised matching attributes and the fingerprint; one row per source record.
+def record_columns_ddl() -> str:
+    return ", ".join(f"{c} {_DUCKDB_TYPES[t]}" for c, t in RECORD_COLUMNS.items())
 
-    Works on plain Python lists and builds object columns (None for missing), which keeps 100k
-    records at a few seconds; downstream code tests values for truthiness, never for NaN."""
-    raw = raw[raw["source_record_id"].notna()].drop_duplicates(
-        ["source_system", "source_entity", "source_record_id"], keep="last"
-    )
-    raw = raw.sort_values(["source_system", "source_entity", "source_record_id"]).reset_index(drop=True)
-    col = {c: _texts(raw[c]) for c in UNIFIED_COLUMNS if c not in ("employees", "is_deleted")}
-    system, entity = _texts(raw["source_system"]), _texts(raw["source_entity"])
-    out: dict[str, list] = {"source_system": system, "source_entity": entity}
-    out["source_record_id"] = col["source_record_id"]
-    out["record_key"] = [
-        f"{a}|{b}|{c}" for a, b, c in zip(system, entity, col["source_record_id"], strict=True)
-    ]
-    out["company_name"] = col["company_name"]
+
+def normalise_records(raw: pa.Table) -> pa.Table:
+    """The normalised attributes (`RECORD_COLUMNS`) of raw rows (`raw_records_sql`), row for row.
+
+    Works on plain Python lists (None for missing): `normalise_column` applies each normaliser
+    once per distinct value, which keeps 100k records at a few seconds."""
+    col = {c: raw.column(c).to_pylist() for c in UNIFIED_COLUMNS if c not in ("is_deleted",)}
+    out: dict[str, list] = {
+        "source_system": raw.column("source_system").to_pylist(),
+        "source_entity": raw.column("source_entity").to_pylist(),
+        "source_record_id": col["source_record_id"],
+        "company_name": col["company_name"],
+    }
     out["name_key"] = nz.normalise_column(col["company_name"], nz.normalise_company_name)
-    out["name_grams"] = [nz.name_bigrams(k) for k in out["name_key"]]
     website = nz.normalise_column(col["website"], nz.company_domain)
     email = nz.normalise_column(col["email"], nz.company_domain)
     # A company's own website beats the domain of one person's mailbox.
     out["domain"] = [w or e for w, e in zip(website, email, strict=True)]
     out["corporate_number"] = nz.normalise_column(col["corporate_number"], nz.normalise_corporate_number)
-    out["corporate_number_raw"] = col["corporate_number"]
     out["phone"] = nz.normalise_column(col["phone"], nz.normalise_phone)
     out["prefecture"] = nz.normalise_column(col["prefecture"], nz.normalise_prefecture)
     out["industry"] = nz.normalise_column(col["industry"], lambda v: v.strip().lower() or None)
-    out["employees"] = [_employees(v) for v in pd.Series(raw["employees"], dtype=object).tolist()]
+    out["employees"] = [_employees(v) for v in col["employees"]]
     out["employees_log"] = [math.log(v) if v else None for v in out["employees"]]
     for name in ("xref_account_id", "xref_sfa_lead_id", "xref_ma_lead_id"):
         out[name] = [v.strip() or None if v else None for v in col[name]]
-    out["is_deleted"] = raw["is_deleted"].astype(object).fillna(False).astype(bool).tolist()
     out["fingerprint"] = [_fingerprint(r) for r in zip(*(out[a] for a in MATCH_ATTRIBUTES), strict=True)]
-    out["email"], out["website"] = col["email"], col["website"]
-    df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()})
-    df["employees_log"] = df["employees_log"].astype("float64")
-    df["is_deleted"] = df["is_deleted"].astype(bool)
-    df["rid"] = range(len(df))
-    return df
+    arrays = {"record_key": raw.column("record_key"), "raw_fingerprint": raw.column("raw_fingerprint")}
+    arrays |= {c: pa.array(out[c], type=t) for c, t in RECORD_COLUMNS.items() if c not in arrays}
+    return pa.table(arrays).cast(pa.schema(RECORD_COLUMNS.items()))
+
+
+def arrow(result) -> pa.Table:
+    """A DuckDB result as one Arrow table (`to_arrow_table` is the name from DuckDB 1.5 on)."""
+    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    return fetch()
+
+
+_CHUNK = 200_000  # raw rows normalised at a time: bounds the Python lists in a full run
+
+
+def normalise_into(con, raw_sql: str, insert_sql: str) -> int:
+    """Normalise the rows of `raw_sql` chunk by chunk; `insert_sql` stores each chunk, which it
+    reads as `_identity_part` (`RECORD_COLUMNS`). Returns the number of rows."""
+    todo = arrow(con.execute(raw_sql))
+    for start in range(0, todo.num_rows, _CHUNK):
+        con.register("_identity_part", normalise_records(todo.slice(start, _CHUNK)))
+        con.execute(insert_sql)
+        con.unregister("_identity_part")
+    return todo.num_rows
 
 
 def load_records(con) -> pd.DataFrame:
-    return normalise_records(read_raw_records(con))
+    """All records of `con`'s staging relations, normalised, as a frame in key order with `rid`
+    (its position). For offline scripts; a run keeps its records in core.company_record_state."""
+    con.execute(f"create or replace temp table _identity_versions as {record_versions_sql(con)}")
+    con.execute(f"create or replace temp table _identity_load ({record_columns_ddl()})")
+    try:
+        normalise_into(
+            con,
+            raw_rows_sql(con, "_identity_versions"),
+            "insert into _identity_load select * from _identity_part",
+        )
+        return con.execute(
+            "select *, row_number() over (order by record_key) - 1 as rid from _identity_load order by record_key"
+        ).df()
+    finally:
+        con.execute("drop table _identity_versions")
+        con.execute("drop table _identity_load")

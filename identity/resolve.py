@@ -2,15 +2,23 @@
 
 Owns: the run itself (read staging -> normalise -> deterministic + steward + Splink edges ->
 constrained clusters -> stable IDs) and the tables it writes in schema `core`:
-  company_crosswalk       record -> company_id, match_method, match_probability (replaced per run)
+  company_crosswalk       record -> company_id, match_method, match_probability, and the run
+                          (`resolved_at`) that last changed the row
   company_id_history      issued | merged | split events, append-only (also the ID registry)
   company_id_redirects    every retired ID -> the ID it now lives on (rebuilt from history)
-  company_match_review    uncertain or contradicted pairs for stewards (replaced per run)
-  company_record_state    each record's fingerprint, for incremental runs
+  company_match_review    uncertain or contradicted pairs for stewards (`resolved_at`: the run
+                          that found the pair as it is)
+  company_refused_edges   every edge the clustering constraints refused
+  company_resolution_runs one row of statistics per run (with its run key), append-only
+and, through identity/incremental.py, the record state and the edge caches:
+  company_record_state    every record normalised (attributes, fingerprints, edge-graph component)
   company_match_edges     cached Splink scores (>= review probability) of the current model
-  company_resolution_runs one row of statistics per run, append-only
-Incremental: when the model and rules version are unchanged, only records whose fingerprint is
-new or changed are scored by Splink; cached scores between unchanged records are reused.
+  company_rule_edges      cached rule edges (a contradicted xref with accepted = false)
+Incremental: under the same run key and without `full_refresh`, only new or changed records are
+normalised, scored and given rebuilt rule edges, only the edge-graph components they reach are
+clustered again, and only rows that differ are written; the result equals a full run's. The work
+happens in temporary tables on the caller's connection (dropped at the end); `core` changes in one
+transaction at the end.
 """
 
 from __future__ import annotations
@@ -20,127 +28,184 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
 from identity import config as cfg
-from identity.clustering import cluster_records
-from identity.edges import PRIORITY, deterministic_edges
-from identity.records import load_records
+from identity import incremental as inc
+from identity import review
+from identity.clustering import cluster_records, component_labels, conflict_sql
+from identity.edges import METHODS, PRIORITY, rule_edges_sql
+from identity.records import arrow
 from identity.registry import assign_company_ids, flatten_redirects
 from identity.scoring import score_pairs
-from identity.steward import read_steward_links, steward_edges
+from identity.steward import read_steward_links, steward_pairs
+
+ASSIGNED = "_identity_assigned"  # record_key -> company_id, match method, probability, component
+REFUSED = "_identity_refused"  # links this run's clustering refused
+_KEY = ("source_system", "source_entity", "source_record_id")
+_KEY_COLS = ", ".join(_KEY)
+_CROSSWALK_COLS = f"{_KEY_COLS}, company_id, match_method, match_probability"
 
 
-def _table_exists(con, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
+def _count(con, sql: str) -> int:
+    return con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
 
 
-def _read(con, qualified: str, sql: str) -> pd.DataFrame | None:
-    return con.cursor().execute(sql).df() if _table_exists(con, qualified) else None
+def _in(table: str, column: str = "record_key") -> str:
+    return f"(select {column} from {table})"
 
 
-def _previous_state(con) -> dict:
-    key = "source_system || '|' || source_entity || '|' || source_record_id"
-    crosswalk = _read(con, cfg.CROSSWALK, f"select {key} as record_key, company_id from {cfg.CROSSWALK}")
-    registry = _read(
-        con,
-        cfg.HISTORY,
-        f"select company_id, min(\"at\") as issued_at from {cfg.HISTORY} where event = 'issued' group by 1",
-    )
-    return {
-        "previous": {}
-        if crosswalk is None
-        else dict(zip(crosswalk.record_key, crosswalk.company_id, strict=True)),
-        "issued_at": {}
-        if registry is None
-        else dict(zip(registry.company_id, registry.issued_at, strict=True)),
-        "state": _read(con, cfg.RECORD_STATE, f"select * from {cfg.RECORD_STATE}"),
-        "edges": _read(con, cfg.EDGE_CACHE, f"select * from {cfg.EDGE_CACHE}"),
-    }
-
-
-def _probabilistic_edges(records, prev, settings, full_refresh, stats) -> pd.DataFrame:
-    """All Splink pairs >= review probability: cached ones for unchanged records + fresh scores."""
-    state = prev["state"]
-    model_version = settings.model_version
-    incremental = (
-        not full_refresh
-        and state is not None
-        and len(state) > 0
-        and set(state["model_version"]) == {model_version}
-        and set(state["rules_version"]) == {settings.rules_version}
-    )
-    changed = None
+def _rule_edges(con, settings, incremental: bool) -> None:
+    """RULES_NEW: every rule edge (full run) or those of the changed scope (incremental)."""
     if incremental:
-        old_fp = dict(zip(state["record_key"], state["fingerprint"], strict=True))
-        changed = pd.Series(
-            [old_fp.get(k) != fp for k, fp in zip(records.record_key, records.fingerprint, strict=True)]
+        inc.rule_scope(con)
+    scope = {"members": inc.MEMBERS, "changed": inc.CHANGED} if incremental else {}
+    sql = rule_edges_sql(settings.xref_min_name_similarity, inc.RECORDS, **scope)
+    con.execute(f"""
+        create or replace temp table {inc.RULES_NEW} as
+        select l as record_key_l, r as record_key_r, method, accepted from ({sql})""")
+
+
+def _steward(con, settings) -> int:
+    """STEWARD; returns the number of steward rows naming a record that is not (or no longer) there."""
+    pairs = steward_pairs(read_steward_links(settings.steward_path))
+    con.execute(
+        "create or replace temp table _identity_links (link_type varchar, record_key_l varchar, record_key_r varchar)"
+    )
+    if len(pairs):
+        con.register("_identity_df", pairs)
+        con.execute("insert into _identity_links select * from _identity_df")
+        con.unregister("_identity_df")
+    con.execute(f"""
+        create or replace temp table {inc.STEWARD} as select distinct * from _identity_links
+        where record_key_l in {_in(inc.RECORDS)} and record_key_r in {_in(inc.RECORDS)}""")
+    con.execute("drop table _identity_links")
+    return len(pairs) - _count(con, f"select * from {inc.STEWARD}")
+
+
+def _cluster(con) -> tuple[list[str], object]:
+    """Cluster the RECLUSTER records on their links; returns (their keys in `local` order, Clusters)."""
+    recs = arrow(
+        con.execute(f"""
+            select k.record_key, k.corporate_number, r.name_key
+            from {inc.RECLUSTER} k join {inc.RECORDS} r using (record_key) order by k.local""")
+    )
+    # RECLUSTER is a union of whole components: a link with one record in it has both, unless the
+    # two corporate numbers conflict (such links join nothing: review.mark_conflicts refuses them).
+    # The method as a code, not a string per edge: a full run at 1M records has millions of edges.
+    edges = con.execute(f"""
+        select a.local as l, b.local as r, list_position({list(METHODS)!r}, e.method) - 1 as method,
+            e.match_probability
+        from {inc.EDGES} e
+        join {inc.RECLUSTER} a on a.record_key = e.record_key_l
+        join {inc.RECLUSTER} b on b.record_key = e.record_key_r
+        where e.link and not {conflict_sql("a.corporate_number", "b.corporate_number")}""").df()
+    codes = edges["method"].to_numpy()
+    edges["method"] = pd.Categorical.from_codes(codes, categories=list(METHODS), ordered=True)
+    edges["priority"] = np.array([PRIORITY[m] for m in METHODS], dtype="int64")[codes]
+    cannot = con.execute(f"""
+        select a.local, b.local from {inc.STEWARD} s
+        join {inc.RECLUSTER} a on a.record_key = s.record_key_l
+        join {inc.RECLUSTER} b on b.record_key = s.record_key_r
+        where s.link_type = 'cannot_link'""").fetchall()
+    clusters = cluster_records(
+        recs.column("corporate_number").to_pylist(), edges, cannot, recs.column("name_key").to_pylist()
+    )
+    return recs.column("record_key").to_pylist(), clusters
+
+
+def _assign_ids(con, keys: list[str], clusters, first_run: bool, stats: dict) -> list:
+    """ASSIGNED and REFUSED for the re-clustered records; returns the ID events."""
+    previous: dict[str, str] = {}
+    issued_at: dict[str, object] = {}
+    if not first_run:
+        previous = dict(
+            con.execute(f"""
+                select r.record_key, c.company_id
+                from (select * from {inc.RECORDS} semi join {inc.RECLUSTER} using (record_key)) r
+                join {cfg.CROSSWALK} c using ({_KEY_COLS})""").fetchall()
         )
-    scored, n_scored = score_pairs(records, settings.model_path, settings.review_probability, changed)
-    stats["incremental"] = incremental
-    stats["records_scored"] = n_scored
-    stats["pairs_scored"] = len(scored)
-    if incremental and prev["edges"] is not None and len(prev["edges"]):
-        rid_of = dict(zip(records.record_key, records.rid, strict=True))
-        unchanged = set(records.rid[~changed.to_numpy()])
-        cached = prev["edges"]
-        cached = pd.DataFrame(
-            {
-                "l": cached.record_key_l.map(rid_of),
-                "r": cached.record_key_r.map(rid_of),
-                "match_probability": cached.match_probability,
-            }
-        ).dropna()
-        cached = cached.astype({"l": "int64", "r": "int64"})
-        cached = cached[cached.l.isin(unchanged) & cached.r.isin(unchanged)]
-        stats["pairs_reused"] = len(cached)
-        scored = pd.concat([cached, scored], ignore_index=True).drop_duplicates(["l", "r"], keep="last")
-    return scored.astype({"l": "int64", "r": "int64", "match_probability": "float64"}).reset_index(drop=True)
+        issued_at = dict(
+            con.execute(
+                f"select company_id, min(\"at\") from {cfg.HISTORY} where event = 'issued' group by 1"
+            ).fetchall()
+        )
+    labels = clusters.labels
+    ids, events = assign_company_ids(dict(zip(keys, labels, strict=True)), previous, issued_at)
+    # Records by `local` position (their keys are joined in SQL): strings cost per row in Python.
+    assigned = pd.DataFrame(
+        {
+            "local": np.arange(len(keys), dtype="int64"),
+            "company_id": [ids[lb] for lb in labels],
+            "match_method": pd.Categorical(clusters.method),
+            "match_probability": pd.Series(clusters.probability, dtype="float64"),
+            # a component is named by one of its records: unique, and kept while it is unchanged
+            "component": np.asarray(component_labels(labels, clusters.refused), dtype="int64"),
+        }
+    )
+    refused = clusters.refused.astype({"l": "int64", "r": "int64", "match_probability": "float64"})
+    refused = refused.assign(
+        method=pd.Categorical(refused["method"].astype(str)), reason=pd.Categorical(refused["reason"])
+    )
+    for name, df, select in (
+        (
+            ASSIGNED,
+            assigned,
+            """k.record_key, cast(d.company_id as varchar) as company_id,
+            cast(d.match_method as varchar) as match_method,
+            d.match_probability, c.record_key as component
+            from _identity_df d join {R} k on k.local = d.local join {R} c on c.local = d.component""",
+        ),
+        (
+            REFUSED,
+            refused,
+            """a.record_key as record_key_l, b.record_key as record_key_r,
+            cast(d.method as varchar) as method, d.match_probability, cast(d.reason as varchar) as reason,
+            false as conflict
+            from _identity_df d join {R} a on a.local = d.l join {R} b on b.local = d.r""",
+        ),
+    ):
+        con.register("_identity_df", df)
+        con.execute(f"create or replace temp table {name} as select {select.format(R=inc.RECLUSTER)}")
+        con.unregister("_identity_df")
+    for kind in ("issued", "merged", "split"):
+        stats[f"ids_{kind}"] = sum(e.event == kind for e in events)
+    return events
 
 
-def _review(records, labels, ids, scored, settings, refused, rejected_xref) -> pd.DataFrame:
-    band = scored[scored.match_probability < settings.match_probability].assign(
-        match_method="splink", reason="probability_band"
-    )
-    band = band[[labels[a] != labels[b] for a, b in zip(band.l, band.r, strict=True)]]
-    cut = refused[refused.method.isin(["steward", "xref", "splink"])].rename(
-        columns={"method": "match_method"}
-    )
-    xref = rejected_xref.assign(
-        match_method="xref", reason="xref_contradicted_by_name", match_probability=None
-    )
-    parts = [
-        p[["l", "r", "match_probability", "match_method", "reason"]] for p in (band, cut, xref) if len(p)
-    ]
-    if not parts:
-        review = pd.DataFrame(columns=["l", "r", "match_probability", "match_method", "reason"])
+def _crosswalk_rows(con, incremental: bool, first_run: bool, stats: dict) -> None:
+    """`_identity_crosswalk_rows`: the crosswalk rows to write (all after a full run; the
+    re-clustered records whose row differs after an incremental one), and ID stability stats."""
+    rows = f"""
+        select a.record_key, {", ".join(f"r.{c}" for c in _KEY)}, a.company_id, a.match_method,
+            a.match_probability
+        from {ASSIGNED} a join {inc.RECORDS} r using (record_key)"""
+    seen = moved = 0
+    if first_run:
+        con.execute(f"create or replace temp table _identity_crosswalk_rows as {rows}")
     else:
-        review = pd.concat(parts, ignore_index=True)
-    out = {}
-    for side in ("l", "r"):
-        rec = records.loc[review[side].astype("int64")]
-        prefix = "left" if side == "l" else "right"
-        out[f"{prefix}_source_system"] = rec.source_system.to_numpy()
-        out[f"{prefix}_source_entity"] = rec.source_entity.to_numpy()
-        out[f"{prefix}_source_record_id"] = rec.source_record_id.to_numpy()
-        out[f"{prefix}_company_name"] = rec.company_name.to_numpy()
-        out[f"{prefix}_company_id"] = [ids[labels[i]] for i in review[side].astype("int64")]
-    out["match_probability"] = review.match_probability.astype("float64").to_numpy()
-    out["match_method"] = review.match_method.to_numpy()
-    out["reason"] = review.reason.to_numpy()
-    return pd.DataFrame(out)
-
-
-def _replace(con, table: str, df: pd.DataFrame) -> None:
-    con.register("_identity_df", df)
-    con.execute(f"create or replace table {table} as select * from _identity_df")
-    con.unregister("_identity_df")
+        con.execute(f"""
+            create or replace temp table _identity_compared as
+            select n.*, c.company_id as previous_company_id, c.match_method as previous_method,
+                c.match_probability as previous_probability
+            from ({rows}) n left join {cfg.CROSSWALK} c using ({_KEY_COLS})""")
+        differs = """company_id is distinct from previous_company_id or match_method is distinct from previous_method
+            or match_probability is distinct from previous_probability"""
+        keep = "" if not incremental else f"where {differs}"
+        con.execute(f"""
+            create or replace temp table _identity_crosswalk_rows as
+            select record_key, {_KEY_COLS}, company_id, match_method, match_probability
+            from _identity_compared {keep}""")
+        con.execute(
+            "create or replace temp table _identity_moved as "
+            "select record_key from _identity_compared where company_id <> previous_company_id"
+        )
+        moved = _count(con, "select * from _identity_moved")
+        # every previous record had one crosswalk row; those gone are no longer "seen"
+        seen = _count(con, f"select * from {cfg.CROSSWALK}") - _count(con, f"select * from {inc.GONE}")
+    stats["previous_records"] = seen
+    stats["previous_records_kept_id_share"] = round((seen - moved) / seen, 6) if seen else None
 
 
 # Append-only tables get explicit types: a run without merges must not type merged_into as int.
@@ -160,84 +225,7 @@ def _append(con, table: str, df: pd.DataFrame) -> None:
     con.unregister("_identity_df")
 
 
-def resolve_companies(
-    con, log=None, *, settings: cfg.IdentitySettings | None = None, full_refresh: bool = False
-) -> dict:
-    """Resolve every company record in staging to a stable company_id; write the `core` tables.
-
-    con: the warehouse DuckDB connection (staging views readable, schema core writable).
-    Returns run statistics (counts, seconds per phase, share of previous records keeping their ID)."""
-    settings = settings or cfg.IdentitySettings()
-    say = log.info if log is not None else (lambda *_: None)
-    timings: dict[str, float] = {}
-    t0 = t = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal t
-        now = time.perf_counter()
-        timings[f"seconds_{name}"] = round(now - t, 3)
-        t = now
-
-    resolved_at = datetime.now(UTC).replace(tzinfo=None)
-    run_id = uuid.uuid4().hex[:12]
-    stats: dict = {
-        "run_id": run_id,
-        "rules_version": settings.rules_version,
-        "model_version": settings.model_version,
-    }
-
-    records = load_records(con)
-    prev = _previous_state(con)
-    stats["records"] = len(records)
-    lap("read")
-    say(f"identity: {len(records)} company records")
-
-    det, rejected_xref = deterministic_edges(records, settings.xref_min_name_similarity)
-    must, cannot, unknown = steward_edges(read_steward_links(settings.steward_path), records)
-    stats["steward_rows_unknown_record"] = unknown
-    lap("deterministic")
-
-    scored = _probabilistic_edges(records, prev, settings, full_refresh, stats)
-    lap("splink")
-
-    splink_edges = scored[scored.match_probability >= settings.match_probability].assign(
-        method="splink", priority=PRIORITY["splink"]
-    )
-    parts = [e for e in (must, det, splink_edges) if len(e)]
-    edges = pd.concat(parts, ignore_index=True) if parts else det
-    edges = edges.astype({"l": "int64", "r": "int64", "priority": "int64", "match_probability": "float64"})
-    clusters = cluster_records(list(records.corporate_number), edges, cannot, list(records.name_key))
-    labels = clusters.labels
-    for method, n in edges.method.value_counts().items():
-        stats[f"edges_{method}"] = int(n)
-    stats["edges_refused"] = len(clusters.refused)
-    lap("cluster")
-
-    cluster_of = dict(zip(records.record_key, labels, strict=True))
-    ids, events = assign_company_ids(cluster_of, prev["previous"], prev["issued_at"])
-    company_ids = [ids[lb] for lb in labels]
-    seen = [k for k in records.record_key if k in prev["previous"]]
-    kept = sum(prev["previous"][k] == ids[cluster_of[k]] for k in seen)
-    stats["companies"] = len(ids)
-    stats["previous_records"] = len(seen)
-    stats["previous_records_kept_id_share"] = round(kept / len(seen), 6) if seen else None
-    for kind in ("issued", "merged", "split"):
-        stats[f"ids_{kind}"] = sum(e.event == kind for e in events)
-    review = _review(records, labels, ids, scored, settings, clusters.refused, rejected_xref)
-    stats["review_pairs"] = len(review)
-    lap("ids")
-
-    stamp = {"rules_version": settings.rules_version, "resolved_at": resolved_at}
-    crosswalk = pd.DataFrame(
-        {
-            "source_system": records.source_system,
-            "source_entity": records.source_entity,
-            "source_record_id": records.source_record_id,
-            "company_id": company_ids,
-            "match_method": clusters.method,
-            "match_probability": pd.Series(clusters.probability, dtype="float64"),
-        }
-    ).assign(**stamp)
+def _write_history(con, events: list, run_id: str, settings, resolved_at: datetime) -> None:
     history = pd.DataFrame(
         {
             "company_id": [e.company_id for e in events],
@@ -252,53 +240,161 @@ def resolve_companies(
         rules_version=settings.rules_version,
         model_version=settings.model_version,
     )
-    state = pd.DataFrame({"record_key": records.record_key, "fingerprint": records.fingerprint}).assign(
-        model_version=settings.model_version, rules_version=settings.rules_version, resolved_at=resolved_at
+    _append(con, cfg.HISTORY, history)
+    merges = con.execute(
+        f"select company_id, merged_into from {cfg.HISTORY} where event = 'merged' order by \"at\""
+    ).fetchall()
+    redirects = flatten_redirects(merges)
+    con.register(
+        "_identity_df",
+        pd.DataFrame(
+            {"company_id": list(redirects), "current_company_id": list(redirects.values())}, dtype="object"
+        ),
     )
-    keys = records.record_key.to_numpy()
-    edge_cache = pd.DataFrame(
-        {
-            "record_key_l": keys[scored.l.to_numpy(dtype="int64")],
-            "record_key_r": keys[scored.r.to_numpy(dtype="int64")],
-            "match_probability": scored.match_probability.astype("float64"),
-        }
-    ).assign(model_version=settings.model_version)
-    review = review.assign(model_version=settings.model_version, **stamp)
+    con.execute(f"create or replace table {cfg.REDIRECTS} as select * from _identity_df")
+    con.unregister("_identity_df")
 
-    con.execute(f"create schema if not exists {cfg.SCHEMA}")
-    con.execute("begin transaction")
-    try:
-        _replace(con, cfg.CROSSWALK, crosswalk)
-        _append(con, cfg.HISTORY, history)
-        merges = con.execute(
-            f"select company_id, merged_into from {cfg.HISTORY} where event = 'merged' order by \"at\""
+
+def _write_crosswalk(con, incremental: bool, settings, resolved_at: datetime) -> None:
+    """The crosswalk (inside the run's transaction): replaced by a full run; an incremental one
+    rewrites the rows that changed and removes those of gone records."""
+    rows = (
+        f"select {_CROSSWALK_COLS}, '{settings.rules_version}' as rules_version, ?::timestamp as resolved_at"
+    )
+    rows += " from _identity_crosswalk_rows"
+    if not incremental:
+        con.execute(f"create or replace table {cfg.CROSSWALK} as {rows}", [resolved_at])
+        return
+    same_key = " and ".join(f"t.{c} = d.{c}" for c in _KEY)
+    con.execute(f"""
+        delete from {cfg.CROSSWALK} t using (
+            select {_KEY_COLS} from _identity_crosswalk_rows union all select {_KEY_COLS} from {inc.GONE}
+        ) d where {same_key}""")
+    con.execute(f"insert into {cfg.CROSSWALK} by name {rows}", [resolved_at])
+
+
+def _final_stats(con, settings, stats: dict) -> None:
+    """Counts over the written tables (plain aggregates: safe inside the open transaction)."""
+    counts = con.execute(
+        f"""
+        select method, count(*) from {cfg.RULE_EDGES} where accepted group by 1
+        union all select 'splink', count(*) from {cfg.EDGE_CACHE} where match_probability >= ?
+        union all select 'steward', count(*) from {inc.STEWARD} where link_type = 'must_link'
+        order by 2 desc""",
+        [settings.match_probability],
+    ).fetchall()
+    stats |= {f"edges_{m}": n for m, n in counts if n}
+    stats["edges_refused"] = _count(con, f"select * from {cfg.REFUSED_EDGES}")
+    stats["review_pairs"] = _count(con, f"select * from {cfg.REVIEW}")
+    stats["companies"] = con.execute(f"select count(distinct company_id) from {cfg.CROSSWALK}").fetchall()[0][
+        0
+    ]
+
+
+def _drop_run_tables(con) -> None:
+    for kind in ("view", "table"):
+        names = con.execute(
+            f"select {kind}_name from duckdb_{kind}s() where temporary and starts_with({kind}_name, '_identity_')"
         ).fetchall()
-        redirects = flatten_redirects(merges)
-        _replace(
+        for (name,) in names:
+            con.execute(f"drop {kind} if exists temp.{name}")
+
+
+def resolve_companies(
+    con, log=None, *, settings: cfg.IdentitySettings | None = None, full_refresh: bool = False
+) -> dict:
+    """Resolve every company record in staging to a stable company_id; write the `core` tables.
+
+    con: the warehouse DuckDB connection (staging views readable, schema core writable).
+    full_refresh: recompute everything (normalisation, edges, scores, clusters) even when the
+    last run's state could be reused; IDs still carry over from the previous crosswalk.
+    Returns run statistics (counts, seconds per phase, share of previous records keeping their ID)."""
+    settings = settings or cfg.IdentitySettings()
+    say = log.info if log is not None else (lambda *_: None)
+    timings: dict[str, float] = {}
+    t0 = t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[f"seconds_{name}"] = round(now - t, 3)
+        t = now
+
+    resolved_at = datetime.now(UTC).replace(tzinfo=None)
+    run_id = uuid.uuid4().hex[:12]
+    key = inc.run_key(settings)
+    stats: dict = {
+        "run_id": run_id,
+        "rules_version": settings.rules_version,
+        "model_version": settings.model_version,
+        "run_key": key,
+    }
+    reusable, incremental = inc.previous_state(con, key)
+    incremental = incremental and not full_refresh
+    first_run = not (inc.columns_of(con, cfg.CROSSWALK) and inc.columns_of(con, cfg.HISTORY))
+    stats["incremental"] = incremental
+    try:
+        stats["records_normalised"] = inc.sync_records(con, reusable and not full_refresh, incremental)
+        stats["records"] = _count(con, f"select * from {inc.RECORDS}")
+        stats["records_changed"] = _count(con, f"select * from {inc.CHANGED}")
+        stats["records_gone"] = _count(con, f"select * from {inc.GONE}")
+        lap("read")
+        say(f"identity: {stats['records']} company records ({stats['records_changed']} new or changed)")
+
+        _rule_edges(con, settings, incremental)
+        stats["rule_edges_rebuilt"] = _count(con, f"select * from {inc.RULES_NEW}")
+        stats["steward_rows_unknown_record"] = _steward(con, settings)
+        lap("deterministic")
+
+        stats["pairs_scored"], stats["records_scored"] = score_pairs(
             con,
-            cfg.REDIRECTS,
-            pd.DataFrame(
-                {"company_id": list(redirects), "current_company_id": list(redirects.values())},
-                dtype="object",
-            ),
+            inc.RECORDS,
+            inc.SCORED,
+            settings.model_path,
+            settings.review_probability,
+            inc.CHANGED if incremental else None,
         )
-        _replace(con, cfg.REVIEW, review)
-        _replace(con, cfg.RECORD_STATE, state)
-        _replace(con, cfg.EDGE_CACHE, edge_cache)
-        lap("write")
-        stats.update(timings)
-        stats["seconds_total"] = round(time.perf_counter() - t0, 3)
-        # Fixed columns plus the full statistics as JSON: the set of counters may grow.
-        run_row = {k: stats[k] for k in ("run_id", "rules_version", "model_version", "records")}
-        run_row |= {"companies": stats["companies"], "seconds_total": stats["seconds_total"]}
-        run_row |= {"resolved_at": resolved_at, "stats_json": json.dumps(stats, default=str)}
-        _append(con, cfg.RUNS, pd.DataFrame([run_row]))
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        inc.diff_edges(con, incremental)
+        lap("splink")
+
+        stats["records_reclustered"] = inc.mark_recluster(con, incremental, settings.match_probability)
+        inc.mark_edges(con, incremental, settings.match_probability)
+        review.mark_conflicts(con, incremental)
+        keys, clusters = _cluster(con)
+        lap("cluster")
+
+        events = _assign_ids(con, keys, clusters, first_run, stats)
+        _crosswalk_rows(con, incremental, first_run, stats)
+        inc.prepare_state(con, incremental, ASSIGNED)
+        review.refused_changes(con, incremental, REFUSED)
+        review.review_rows(con, incremental, settings.match_probability, ASSIGNED, "_identity_moved")
+        lap("ids")
+
+        con.execute(f"create schema if not exists {cfg.SCHEMA}")
+        con.execute("begin transaction")
+        try:
+            inc.apply(con, incremental, settings.model_version, ASSIGNED)
+            _write_crosswalk(con, incremental, settings, resolved_at)
+            review.write(con, incremental, settings, resolved_at)
+            _write_history(con, events, run_id, settings, resolved_at)
+            _final_stats(con, settings, stats)
+            lap("write")
+            stats.update(timings)
+            stats["seconds_total"] = round(time.perf_counter() - t0, 3)
+            # Fixed columns plus the full statistics as JSON: the set of counters may grow.
+            run_row = {k: stats[k] for k in ("run_id", "rules_version", "model_version", "records")}
+            run_row |= {"companies": stats["companies"], "seconds_total": stats["seconds_total"]}
+            run_row |= {"resolved_at": resolved_at, "stats_json": json.dumps(stats, default=str)}
+            _append(con, cfg.RUNS, pd.DataFrame([run_row]))
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    finally:
+        _drop_run_tables(con)
     say(
         f"identity: {stats['companies']} companies from {stats['records']} records in {stats['seconds_total']} s "
-        f"(scored {stats['records_scored']}, review {stats['review_pairs']})"
+        f"(scored {stats['records_scored']}, re-clustered {stats['records_reclustered']}, "
+        f"review {stats['review_pairs']})"
     )
     return stats

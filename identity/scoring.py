@@ -5,30 +5,21 @@ the Splink input frame built from the normalised records, and scoring at run tim
 versioned model file, which is only loaded here, never retrained. Splink always gets its OWN
 in-memory DuckDB connection: it never shares statement state with the warehouse connection.
 Incremental scoring compares only new/changed records: against each other (`predict_within`) and
-against the unchanged ones (`predict_between`).
+against the unchanged ones that share a blocking key with one of them (`predict_between`; the
+others could not be paired, and handing Splink a million of them costs more than the scoring).
+Pairs come back by record key, `record_key_l` < `record_key_r`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
-from identity.normalize import bigram_dice_sql
-
-# What Splink sees of a record. `name_prefix` only serves blocking (typos after the 3rd character).
-SPLINK_COLUMNS = [
-    "unique_id",
-    "name_key",
-    "name_grams",
-    "name_prefix",
-    "domain",
-    "corporate_number",
-    "phone",
-    "prefecture",
-    "employees_log",
-    "industry",
-]
+from identity.normalize import bigram_dice_sql, name_grams_sql
+from identity.records import arrow
 
 
 def model_settings() -> dict:
@@ -81,88 +72,137 @@ def model_settings() -> dict:
     return creator.get_settings("duckdb").as_dict()
 
 
+def splink_frame_sql(records: str, id_: str = "rid") -> str:
+    """What Splink sees of the records of table `records` (unique_id = its column `id_`)."""
+    # `name_prefix` only serves blocking (typos after the 3rd character)
+    return f"""
+        select {id_} as unique_id, name_key, {name_grams_sql("name_key")} as name_grams,
+            case when length(name_key) >= 3 then left(name_key, 3) end as name_prefix,
+            domain, corporate_number, phone, prefecture, cast(employees_log as double) as employees_log,
+            industry
+        from {records}"""
+
+
 def splink_frame(records: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "unique_id": records["rid"].astype("int64"),
-            "name_key": records["name_key"],
-            "name_grams": records["name_grams"],
-            "name_prefix": [
-                k[:3] if isinstance(k, str) and len(k) >= 3 else None for k in records["name_key"]
-            ],
-            "domain": records["domain"],
-            "corporate_number": records["corporate_number"],
-            "phone": records["phone"],
-            "prefecture": records["prefecture"],
-            "employees_log": records["employees_log"].astype("float64"),
-            "industry": records["industry"],
-        }
-    )
-    for col in SPLINK_COLUMNS:
-        if col not in ("unique_id", "employees_log", "name_grams"):
-            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-    return frame[SPLINK_COLUMNS]
+    """`splink_frame_sql` over a record frame with `rid` (offline use: training)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("records", records)
+        return con.execute(splink_frame_sql("records")).df()
+    finally:
+        con.close()
 
 
-def _pairs(result, db_api) -> pd.DataFrame:
-    df = result.as_pandas_dataframe()
-    out = pd.DataFrame(
-        {
-            "l": df["unique_id_l"].astype("int64"),
-            "r": df["unique_id_r"].astype("int64"),
-            "match_probability": df["match_probability"].astype("float64"),
-        }
+_IDS = "_identity_splink_ids"  # record_key -> the integer unique_id Splink gets, changed or not
+_UNITS = {"bytes": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def _splink_config(con) -> dict:
+    """Splink's own DuckDB gets half the warehouse connection's memory limit and spills to its temp
+    directory: scoring a million records at once would otherwise take what it likes (chunked
+    scoring bounds memory too, but took 2.5 times as long)."""
+    limit, temp = con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchall()[0]
+    config = {"temp_directory": temp} if temp else {}
+    try:
+        number, unit = limit.split()
+        return config | {"memory_limit": f"{int(float(number) * _UNITS[unit.lower()] / 2)}B"}
+    except (ValueError, KeyError):  # a format this code does not know: DuckDB's default
+        return config
+
+
+def _mark_candidates(con, records: str, changed: str, model_path: Path) -> None:
+    """_IDS for an incremental run: the changed records, and the unchanged ones that share a
+    blocking key with one of them, found by the model's own blocking rules (its `l.`/`r.` SQL):
+    `predict_between` can pair no others."""
+    rules = json.loads(Path(model_path).read_text(encoding="utf-8"))["blocking_rules_to_generate_predictions"]
+    hits = " union ".join(
+        f"select r.unique_id from old r semi join new l on ({rule['blocking_rule']})" for rule in rules
     )
-    # predict_between yields (changed, unchanged) pairs in either order: keep l < r, one row each
-    lo = out[["l", "r"]].min(axis=1)
-    hi = out[["l", "r"]].max(axis=1)
-    out["l"], out["r"] = lo, hi
-    return out[out["l"] != out["r"]].drop_duplicates(["l", "r"])
+    con.execute(f"""
+        create or replace temp table {_IDS} as
+        with f as ({splink_frame_sql(records, "record_key")}),
+        new as (select * from f semi join {changed} c on c.record_key = f.unique_id),
+        old as (select * from f anti join {changed} c on c.record_key = f.unique_id),
+        candidates as ({hits})
+        select record_key, row_number() over () - 1 as unique_id, changed
+        from (
+            select record_key, true as changed from {changed}
+            union all select unique_id, false from candidates
+        )""")
 
 
 def score_pairs(
-    records: pd.DataFrame,
-    model_path: Path,
-    threshold: float,
-    changed: pd.Series | None = None,
-) -> tuple[pd.DataFrame, int]:
-    """Scored pairs (`l`, `r`, `match_probability` >= threshold) and the number of records scored.
+    con, records: str, out: str, model_path: Path, threshold: float, changed: str | None = None
+) -> tuple[int, int]:
+    """Score record pairs with Splink into the temp table `out` (`record_key_l` < `record_key_r`,
+    `match_probability` >= threshold); returns (pairs, records scored).
 
-    `changed`: boolean mask of new/changed records; None scores everything (full run)."""
+    con: the connection holding table `records`; `changed`: a table of the `record_key`s of new or
+    changed records (only pairs with at least one of them are scored), None scores all records."""
     import duckdb
     from splink import DuckDBAPI, Linker
 
-    frame = splink_frame(records)
-    if changed is not None and not changed.any():
-        empty = {"l": pd.Series(dtype="int64"), "r": pd.Series(dtype="int64")}
-        return pd.DataFrame(empty | {"match_probability": pd.Series(dtype="float64")}), 0
-    con = duckdb.connect()
+    if changed is None:
+        con.execute(
+            f"create or replace temp table {_IDS} as "
+            f"select record_key, row_number() over () - 1 as unique_id, true as changed from {records}"
+        )
+    else:
+        _mark_candidates(con, records, changed, model_path)
+    frame = splink_frame_sql(f"{_IDS} i join {records} r using (record_key)", "i.unique_id")
+    new = arrow(con.execute(f"{frame} where i.changed"))
+    old = arrow(con.execute(f"{frame} where not i.changed")) if changed is not None else None
+    pairs = [
+        pa.table(
+            {
+                "l": pa.array([], pa.int64()),
+                "r": pa.array([], pa.int64()),
+                "match_probability": pa.array([], pa.float64()),
+            }
+        )
+    ]
+    splink_con = duckdb.connect(config=_splink_config(con))
     try:
-        con.execute("set enable_progress_bar = false")  # a pipeline log, not a terminal
-        db_api = DuckDBAPI(connection=con)
-        if changed is None:
+        splink_con.execute("set enable_progress_bar = false")  # a pipeline log, not a terminal
+        db_api = DuckDBAPI(connection=splink_con)
+        if new.num_rows and old is None:
             linker = Linker(
-                db_api.register(frame, dataset_display_name="records"), str(model_path), log_level=None
+                db_api.register(new, dataset_display_name="records"), str(model_path), log_level=None
             )
             result = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-            return _pairs(result, db_api), len(frame)
-        mask = changed.to_numpy()
-        new = db_api.register(frame[mask].reset_index(drop=True), dataset_display_name="changed")
-        old = db_api.register(frame[~mask].reset_index(drop=True), dataset_display_name="unchanged")
-        linker = Linker(new, str(model_path), log_level=None)
-        parts = [
-            _pairs(
-                linker.inference.predict_within(
-                    new, threshold_match_probability=threshold, warning_mode="never"
-                ),
-                db_api,
+            pairs.append(_pairs(result))
+        elif new.num_rows:
+            new_df = db_api.register(new, dataset_display_name="changed")
+            linker = Linker(new_df, str(model_path), log_level=None)
+            within = linker.inference.predict_within(
+                new_df, threshold_match_probability=threshold, warning_mode="never"
             )
-        ]
-        if (~mask).any():
-            between = linker.inference.predict_between(
-                new, old, threshold_match_probability=threshold, warning_mode="never"
-            )
-            parts.append(_pairs(between, db_api))
-        return pd.concat(parts, ignore_index=True).drop_duplicates(["l", "r"]), int(mask.sum())
+            pairs.append(_pairs(within))
+            if old.num_rows:
+                old_df = db_api.register(old, dataset_display_name="unchanged")
+                between = linker.inference.predict_between(
+                    new_df, old_df, threshold_match_probability=threshold, warning_mode="never"
+                )
+                pairs.append(_pairs(between))
     finally:
-        con.close()
+        splink_con.close()
+    con.register("_identity_pairs", pa.concat_tables(pairs, promote_options="permissive"))
+    con.execute(f"""
+        create or replace temp table {out} as
+        select distinct least(a.record_key, b.record_key) as record_key_l,
+            greatest(a.record_key, b.record_key) as record_key_r, p.match_probability
+        from _identity_pairs p join {_IDS} a on a.unique_id = p.l join {_IDS} b on b.unique_id = p.r""")
+    con.unregister("_identity_pairs")
+    con.execute(f"drop table {_IDS}")
+    return con.execute(f"select count(*) from {out}").fetchall()[0][0], new.num_rows
+
+
+def _pairs(result) -> pa.Table:
+    return arrow(
+        result.as_duckdbpyrelation().project("unique_id_l as l, unique_id_r as r, match_probability")
+    )

@@ -9,6 +9,7 @@ The corporate-number constraint still wins over must_link: such a row is reporte
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,12 @@ COLUMNS = (
     "right_source_entity",
     "right_source_record_id",
 )
+
+
+def steward_file_version(path: Path) -> str:
+    """Content hash of the steward file ('' without one): decisions are part of a run's settings."""
+    path = Path(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else ""
 
 
 def read_steward_links(path: Path) -> list[dict]:
@@ -43,18 +50,17 @@ def read_steward_links(path: Path) -> list[dict]:
     return links
 
 
-def steward_edges(
-    links: list[dict], records: pd.DataFrame
-) -> tuple[pd.DataFrame, list[tuple[int, int]], int]:
-    """(must_link edges, cannot_link rid pairs, number of rows naming an unknown record)."""
-    rid_of = dict(zip(records["record_key"], records["rid"], strict=True))
-    must, cannot, unknown = [], [], 0
-    for link in links:
-        left = rid_of.get("|".join(link[f"left_source_{p}"] for p in ("system", "entity", "record_id")))
-        right = rid_of.get("|".join(link[f"right_source_{p}"] for p in ("system", "entity", "record_id")))
-        if left is None or right is None:
-            unknown += 1
-            continue
-        (must if link["link_type"] == "must_link" else cannot).append((int(left), int(right)))
-    edges = pd.DataFrame(must, columns=["l", "r"]).assign(method="steward", priority=0, match_probability=1.0)
-    return edges, cannot, unknown
+def steward_pairs(links: list[dict]) -> pd.DataFrame:
+    """One row per link: `link_type`, `record_key_l`, `record_key_r` (records named by key)."""
+
+    def key(link: dict, side: str) -> str:
+        return "|".join(link[f"{side}_source_{p}"] for p in ("system", "entity", "record_id"))
+
+    return pd.DataFrame(
+        {
+            "link_type": [link["link_type"] for link in links],
+            "record_key_l": [key(link, "left") for link in links],
+            "record_key_r": [key(link, "right") for link in links],
+        },
+        dtype=object,
+    )

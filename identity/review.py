@@ -1,0 +1,166 @@
+"""What stewards look at: core.company_refused_edges and core.company_match_review.
+
+Owns: the refused edges (every edge the clustering constraints refused; `conflict` marks an edge
+between two records whose own valid corporate numbers differ: it is refused whatever happens, so
+runs keep it out of the clustering and refuse it here, see clustering.conflict_sql) and the review
+rows made from the refused links, from Splink pairs between the review and the match probability
+that ended in two companies, and from cross-references the names contradict.
+An incremental run writes only what can have changed: the refusals of the components it
+clustered again, the conflicts of edges it changed, and the review rows of the pairs of the records
+these changes affect (`review_rows`). Rows it writes carry its `resolved_at`; the others keep theirs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from identity import config as cfg
+from identity import incremental as inc
+from identity.clustering import conflict_sql
+
+CONFLICTS = "_identity_conflicts"
+_KEY = ("source_system", "source_entity", "source_record_id")
+_KEY_COLS = ", ".join(_KEY)
+_REFUSED_COLUMNS = ["record_key_l", "record_key_r", "method", "match_probability", "reason", "conflict"]
+_REVIEWED_REFUSALS = "'steward', 'xref', 'splink'"  # refused rule edges of other kinds are no news
+_AFFECTED = "_identity_affected"
+
+
+def _in(table: str) -> str:
+    return f"(select record_key from {table})"
+
+
+def mark_conflicts(con, incremental: bool) -> None:
+    """CONFLICTS: the links between two different valid corporate numbers (a full run: all of them;
+    an incremental one: those of changed records and of rule edges it added; nothing else changed)."""
+    if incremental:
+        dirty = _in(inc.DIRTY)
+        links = f"""
+            select record_key_l, record_key_r, method, match_probability from {inc.EDGES}
+            where link and (record_key_l in {dirty} or record_key_r in {dirty})
+            union select record_key_l, record_key_r, method, 1.0 from {inc.RULES_ADD} where accepted"""
+        ends = inc.RECORDS
+    else:
+        links = f"select record_key_l, record_key_r, method, match_probability from {inc.EDGES} where link"
+        ends = inc.RECLUSTER
+    con.execute(f"""
+        create or replace temp table {CONFLICTS} as
+        select e.*, 'corporate_number_conflict' as reason, true as conflict
+        from ({links}) e
+        join {ends} a on a.record_key = e.record_key_l join {ends} b on b.record_key = e.record_key_r
+        where {conflict_sql("a.corporate_number", "b.corporate_number")}""")
+
+
+def refused_changes(con, incremental: bool, refused: str) -> None:
+    """`_identity_refused_del` / `_add`: the refused edges to remove and to add (a full run adds
+    them all): `refused` (this run's clustering refusals) and CONFLICTS against what was there."""
+    new = f"select * from {refused} union all select * from {CONFLICTS}"
+    if not incremental:
+        con.execute(f"create or replace temp view _identity_refused_add as {new}")
+        return
+    redone = f"(select record_key from {inc.RECLUSTER} union all select record_key from {inc.GONE})"
+    dirty = _in(inc.DIRTY)
+    rule_diff = f"(select * from {inc.RULES_DEL} union all select * from {inc.RULES_ADD})"
+    old = f"""
+        select * from {cfg.REFUSED_EDGES}
+        where not conflict and (record_key_l in {redone} or record_key_r in {redone})
+        union all
+        select * from {cfg.REFUSED_EDGES} where conflict and (record_key_l in {dirty} or record_key_r in {dirty})
+        union all
+        select c.* from {cfg.REFUSED_EDGES} c semi join {rule_diff} d using (record_key_l, record_key_r, method)
+        where c.conflict"""
+    cols = ", ".join(_REFUSED_COLUMNS)
+    con.execute(f"create or replace temp table _identity_refused_old as select {cols} from ({old})")
+    con.execute(f"create or replace temp table _identity_refused_new as select {cols} from ({new})")
+    for name, a, b in (("del", "old", "new"), ("add", "new", "old")):
+        con.execute(f"""
+            create or replace temp table _identity_refused_{name} as
+            select * from _identity_refused_{a} except select * from _identity_refused_{b}""")
+
+
+def _refused_now(incremental: bool, where: str) -> str:
+    """SQL of this run's refused edges (`where` applied)."""
+    if not incremental:
+        return f"select * from _identity_refused_add where {where}"
+    return f"""
+        select * from (select * from {cfg.REFUSED_EDGES} where {where}) anti join _identity_refused_del
+            using ({", ".join(_REFUSED_COLUMNS)})
+        union all select * from _identity_refused_add where {where}"""
+
+
+def review_rows(con, incremental: bool, match_probability: float, assigned: str, moved: str) -> None:
+    """`_identity_review_rows`: the review rows to write. A full run: all. An incremental run: those
+    of the pairs with an affected record: normalised again (its pairs were rebuilt, its name may
+    differ), gone, in `moved` (a table of the records whose company changed), or in a reviewed
+    refusal of the clustering that changed (a conflict with a reviewed method always has a changed
+    record). `assigned` holds this run's company of each re-clustered record."""
+    pairs_where = "true"
+    if incremental:
+        refusals = f"""
+            select unnest([record_key_l, record_key_r]) as record_key
+            from (select * from _identity_refused_del union all select * from _identity_refused_add)
+            where not conflict and method in ({_REVIEWED_REFUSALS})"""
+        con.execute(f"""
+            create or replace temp table {_AFFECTED} as
+            with affected as (
+                select record_key from {inc.NORMALISED} union select record_key from {moved} union {refusals}
+            )
+            select record_key, {_KEY_COLS} from {inc.RECORDS} semi join affected using (record_key)
+            union all select record_key, {_KEY_COLS} from {inc.GONE}""")
+        pairs_where = f"(record_key_l in {_in(_AFFECTED)} or record_key_r in {_in(_AFFECTED)})"
+    refused = _refused_now(incremental, f"method in ({_REVIEWED_REFUSALS}) and {pairs_where}")
+    con.execute(f"""
+        create or replace temp table _identity_pairs as
+        select record_key_l, record_key_r, match_probability, 'splink' as match_method,
+            'probability_band' as reason
+        from {inc.EDGES} where method = 'splink' and not link and {pairs_where}
+        union all
+        select record_key_l, record_key_r, cast(null as double), 'xref', 'xref_contradicted_by_name'
+        from {inc.EDGES} where method = 'xref' and not link and {pairs_where}
+        union all
+        select record_key_l, record_key_r, match_probability, method, reason from ({refused})""")
+    # company of every pair end: this run's for re-clustered records, the crosswalk's for the others
+    company, crosswalk = "a.company_id", ""
+    if incremental:
+        company = "coalesce(a.company_id, c.company_id)"
+        crosswalk = f"left join {cfg.CROSSWALK} c using ({_KEY_COLS})"
+    ends = "(select record_key_l from _identity_pairs union all select record_key_r from _identity_pairs)"
+    con.execute(f"""
+        create or replace temp table _identity_ends as
+        select r.record_key, {", ".join(f"r.{c}" for c in _KEY)}, r.company_name, {company} as company_id
+        from (select * from {inc.RECORDS} where record_key in {ends}) r
+        left join {assigned} a using (record_key) {crosswalk}""")
+    sides = [
+        f"{side}.{c} as {prefix}_{c}"
+        for side, prefix in (("a", "left"), ("b", "right"))
+        for c in (*_KEY, "company_name", "company_id")
+    ]
+    con.execute(f"""
+        create or replace temp table _identity_review_rows as
+        select {", ".join(sides)}, p.match_probability, p.match_method, p.reason
+        from _identity_pairs p
+        join _identity_ends a on a.record_key = p.record_key_l
+        join _identity_ends b on b.record_key = p.record_key_r
+        where p.reason <> 'probability_band' or a.company_id <> b.company_id""")
+
+
+def write(con, incremental: bool, settings, resolved_at: datetime) -> None:
+    """Refused edges and review rows (inside the run's transaction)."""
+    stamp = f"'{settings.model_version}' as model_version, '{settings.rules_version}' as rules_version"
+    stamp += ", ?::timestamp as resolved_at"
+    if not incremental:
+        con.execute(f"create or replace table {cfg.REFUSED_EDGES} as select * from _identity_refused_add")
+        con.execute(
+            f"create or replace table {cfg.REVIEW} as select *, {stamp} from _identity_review_rows",
+            [resolved_at],
+        )
+        return
+    same = " and ".join(f"t.{c} is not distinct from d.{c}" for c in _REFUSED_COLUMNS)
+    con.execute(f"delete from {cfg.REFUSED_EDGES} t using _identity_refused_del d where {same}")
+    con.execute(f"insert into {cfg.REFUSED_EDGES} by name select * from _identity_refused_add")
+    for side in ("left", "right"):  # one delete per side: an OR of the two would be a nested loop
+        same = " and ".join(f"t.{side}_{c} = d.{c}" for c in _KEY)
+        con.execute(f"delete from {cfg.REVIEW} t using {_AFFECTED} d where {same}")
+    con.execute(
+        f"insert into {cfg.REVIEW} by name select *, {stamp} from _identity_review_rows", [resolved_at]
+    )
