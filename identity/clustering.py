@@ -102,7 +102,7 @@ def cluster_records(
 
     method: list[str | None] = [None] * n
     prob: list[float | None] = [None] * n
-    refused = []
+    refused: list[tuple] = []
     # The loop body is the hot path of a full run (millions of edges): `find` is written out.
     for lefts, rights, methods, probs in _in_order(edges):
         for left, right, m, p in zip(lefts, rights, methods, probs, strict=True):
@@ -139,7 +139,22 @@ def cluster_records(
         labels=labels,
         method=[m or "singleton" for m in method],
         probability=prob,
-        refused=pd.DataFrame(refused, columns=["l", "r", "method", "match_probability", "reason"]),
+        refused=_frame(refused),
+    )
+
+
+def _frame(refused: list[tuple]) -> pd.DataFrame:
+    # column by column: a full run refuses about a million links, and a frame built from that
+    # many tuples of strings took a second
+    left, right, method, p, reason = zip(*refused, strict=True) if refused else ((),) * 5
+    return pd.DataFrame(
+        {
+            "l": np.array(left, dtype="int64"),
+            "r": np.array(right, dtype="int64"),
+            "method": pd.Categorical(method),
+            "match_probability": np.array(p, dtype="float64"),
+            "reason": pd.Categorical(reason),
+        }
     )
 
 

@@ -44,6 +44,7 @@ _GROUP_RULES = {
 # The group each rule edge belongs to (xref edges belong to their two records): a group's edges
 # can only change when one of its records does.
 GROUP_KEYS = {**_GROUP_RULES, "name_unique": ("name_key",)}
+_GROUP_ATTRIBUTES = "corporate_number, name_key, domain, phone, prefecture"
 
 # (left system, left entity, left id column) -> (right system, right entity)
 _XREFS = (
@@ -58,14 +59,15 @@ METHODS = tuple(PRIORITY)
 
 
 def touched_members_sql(records: str, touched: str) -> str:
-    """SQL of (`record_key`, `method`): every record of every group whose key values appear in
-    `touched`, per group rule. A group's edges depend on its members only, so these groups are
-    all an incremental run rebuilds (and the cached edges of their first records all it drops)."""
+    """SQL of (`record_key`, `method` and the attributes the rules read): every record of every
+    group whose key values appear in `touched`, per group rule. A group's edges depend on its
+    members only, so these groups are all an incremental run rebuilds (and the cached edges of
+    their first records all it drops)."""
     parts = []
     for method, keys in GROUP_KEYS.items():
         cols = ", ".join(keys)
         parts.append(
-            f"select record_key, '{method}' as method from {records} "
+            f"select record_key, '{method}' as method, {_GROUP_ATTRIBUTES} from {records} "
             f"semi join (select distinct {cols} from {touched}) using ({cols})"
         )
     return " union all ".join(parts)
@@ -74,7 +76,7 @@ def touched_members_sql(records: str, touched: str) -> str:
 def _members(method: str, records: str, members: str | None) -> str:
     if members is None:
         return records
-    return f"(select * from {records} where record_key in (select record_key from {members} where method = '{method}'))"
+    return f"(select * from {members} where method = '{method}')"
 
 
 def _group_sql(method: str, keys: tuple[str, ...], records: str) -> str:
@@ -106,19 +108,28 @@ def _name_unique_sql(records: str) -> str:
 def _xref_sql(min_similarity: float, records: str, changed: str | None) -> str:
     # A cross-reference names the key of its target (system|entity|id), so pairs are found on two
     # narrow columns; names and attributes are read for the records of those pairs only. With
-    # `changed` (a table of `record_key`), only the pairs with a changed record.
+    # `changed` (a table of `record_key`), only the pairs with a changed record: the changed
+    # records and those naming one are found in one pass over `records`.
+    source, scope, ctes = records, "", ""
+    if changed:
+        changed_keys = f"(select record_key from {changed})"
+        naming = " or ".join(
+            f"""(source_system = '{sys_l}' and source_entity = '{ent_l}'
+                and {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} in {changed_keys})"""
+            for sys_l, ent_l, col, sys_r, ent_r in _XREFS
+        )
+        ctes = f"source as materialized (select * from {records} where record_key in {changed_keys} or {naming}),"
+        source, scope = "source", f" and (l in {changed_keys} or r in {changed_keys})"
     refs = " union all ".join(
         f"""select record_key as l, {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} as r
-            from {records}
+            from {source}
             where source_system = '{sys_l}' and source_entity = '{ent_l}' and {col} is not null"""
         for sys_l, ent_l, col, sys_r, ent_r in _XREFS
     )
-    scope = ""
-    if changed:
-        scope = f" and (l in (select record_key from {changed}) or r in (select record_key from {changed}))"
     grams_l, grams_r = name_grams_sql("a.name_key"), name_grams_sql("b.name_key")
     return f"""
-        with pairs as materialized (select * from ({refs}) where l <> r{scope}),
+        with {ctes}
+        pairs as materialized (select * from ({refs}) where l <> r{scope}),
         ends as materialized (
             select record_key, name_key, domain, corporate_number, phone from {records}
             where record_key in (select l from pairs union all select r from pairs)

@@ -182,7 +182,15 @@ def sync_records(con, reuse: bool, incremental: bool) -> int:
 def rule_scope(con) -> None:
     """MEMBERS and RULES_DROP: the cached rule edges an incremental run rebuilds (those of a
     changed or gone record, and those whose first record is a member of a touched group)."""
-    con.execute(f"create or replace temp table {MEMBERS} as {touched_members_sql(RECORDS, TOUCHED)}")
+    # the records of touched names and numbers, read once: every touched group is among them
+    con.execute(f"""
+        create or replace temp table _identity_scoped as
+        select * from {RECORDS}
+        where corporate_number in (select corporate_number from {TOUCHED})
+            or name_key in (select name_key from {TOUCHED})""")
+    con.execute(
+        f"create or replace temp table {MEMBERS} as {touched_members_sql('_identity_scoped', TOUCHED)}"
+    )
     con.execute(f"""
         create or replace temp table {RULES_DROP} as
         select * from {cfg.RULE_EDGES}
@@ -199,31 +207,31 @@ def diff_edges(con, incremental: bool) -> None:
         for name, rows in ((RULES_ADD, RULES_NEW), (SCORED_ADD, SCORED)):
             con.execute(f"create or replace temp view {name} as select * from {rows}")
         return
-    cached = f"""select record_key_l, record_key_r, match_probability from {cfg.EDGE_CACHE}
-        where record_key_l in {_DIRTY} or record_key_r in {_DIRTY}"""
+    con.execute(f"""
+        create or replace temp table _identity_scored_old as
+        select record_key_l, record_key_r, match_probability from {cfg.EDGE_CACHE}
+        where record_key_l in {_DIRTY} or record_key_r in {_DIRTY}""")
     for removed, added, old, new in (
-        (RULES_DEL, RULES_ADD, f"select * from {RULES_DROP}", f"select * from {RULES_NEW}"),
-        (SCORED_DEL, SCORED_ADD, cached, f"select * from {SCORED}"),
+        (RULES_DEL, RULES_ADD, RULES_DROP, RULES_NEW),
+        (SCORED_DEL, SCORED_ADD, "_identity_scored_old", SCORED),
     ):
-        con.execute(f"create or replace temp table {removed} as {old} except {new}")
-        con.execute(f"create or replace temp table {added} as {new} except {old}")
+        con.execute(
+            f"create or replace temp table {removed} as select * from {old} except select * from {new}"
+        )
+        con.execute(f"create or replace temp table {added} as select * from {new} except select * from {old}")
 
 
-def edges_now(incremental: bool, cache: str, where: str, records: str | None = None) -> str:
-    """SQL of this run's rows of an edge cache (`RULE_EDGES` or `EDGE_CACHE`, `where` applied,
-    first record in table `records` if given): the cache without its _DEL rows, and its _ADD rows."""
-    removed, added = (RULES_DEL, RULES_ADD) if cache == cfg.RULE_EDGES else (SCORED_DEL, SCORED_ADD)
-    cols = (
-        "record_key_l, record_key_r, method, accepted"
-        if cache == cfg.RULE_EDGES
-        else ("record_key_l, record_key_r, match_probability")
-    )
-    scope = f" and record_key_l in (select record_key from {records})" if records else ""
+def edges_now(incremental: bool, cache: str, where: str) -> str:
+    """SQL of this run's rows of an edge cache (`RULE_EDGES` or `EDGE_CACHE`, `where` applied):
+    the cache without its _DEL rows, and its _ADD rows."""
+    rules = cache == cfg.RULE_EDGES
+    removed, added = (RULES_DEL, RULES_ADD) if rules else (SCORED_DEL, SCORED_ADD)
+    cols = "record_key_l, record_key_r, " + ("method, accepted" if rules else "match_probability")
     if not incremental:
-        return f"select {cols} from {added} where {where}{scope}"
+        return f"select {cols} from {added} where {where}"
     return f"""
-        select {cols} from (select {cols} from {cache} where {where}{scope}) anti join {removed} using ({cols})
-        union all select {cols} from {added} where {where}{scope}"""
+        select {cols} from (select {cols} from {cache} where {where}) anti join {removed} using ({cols})
+        union all select {cols} from {added} where {where}"""
 
 
 def mark_recluster(con, incremental: bool, match_probability: float) -> int:

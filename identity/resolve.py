@@ -141,12 +141,8 @@ def _assign_ids(con, keys: list[str], clusters, first_run: bool, stats: dict) ->
             "match_method": pd.Categorical(clusters.method),
             "match_probability": pd.Series(clusters.probability, dtype="float64"),
             # a component is named by one of its records: unique, and kept while it is unchanged
-            "component": np.asarray(component_labels(labels, clusters.refused), dtype="int64"),
+            "component": component_labels(labels, clusters.refused),
         }
-    )
-    refused = clusters.refused.astype({"l": "int64", "r": "int64", "match_probability": "float64"})
-    refused = refused.assign(
-        method=pd.Categorical(refused["method"].astype(str)), reason=pd.Categorical(refused["reason"])
     )
     for name, df, select in (
         (
@@ -159,7 +155,7 @@ def _assign_ids(con, keys: list[str], clusters, first_run: bool, stats: dict) ->
         ),
         (
             REFUSED,
-            refused,
+            clusters.refused,
             """a.record_key as record_key_l, b.record_key as record_key_r,
             cast(d.method as varchar) as method, d.match_probability, cast(d.reason as varchar) as reason,
             false as conflict

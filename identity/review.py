@@ -6,8 +6,9 @@ runs keep it out of the clustering and refuse it here, see clustering.conflict_s
 rows made from the refused links, from Splink pairs between the review and the match probability
 that ended in two companies, and from cross-references the names contradict.
 An incremental run writes only what can have changed: the refusals of the components it
-clustered again, the conflicts of edges it changed, and the review rows of the pairs of the records
-these changes affect (`review_rows`). Rows it writes carry its `resolved_at`; the others keep theirs.
+clustered again, the conflicts of edges it changed, and the review rows of the pairs of affected
+records and of the refusals that changed (`review_rows`). Rows it writes carry its `resolved_at`;
+the others keep theirs.
 """
 
 from __future__ import annotations
@@ -35,18 +36,25 @@ def mark_conflicts(con, incremental: bool) -> None:
     an incremental one: those of changed records and of rule edges it added; nothing else changed)."""
     if incremental:
         dirty = _in(inc.DIRTY)
-        links = f"""
+        con.execute(f"""
+            create or replace temp table _identity_candidates as
             select record_key_l, record_key_r, method, match_probability from {inc.EDGES}
             where link and (record_key_l in {dirty} or record_key_r in {dirty})
-            union select record_key_l, record_key_r, method, 1.0 from {inc.RULES_ADD} where accepted"""
-        ends = inc.RECORDS
+            union select record_key_l, record_key_r, method, 1.0 from {inc.RULES_ADD} where accepted""")
+        links = "_identity_candidates"
+        # the numbers of their records, read in one pass
+        con.execute(f"""
+            create or replace temp table _identity_numbers as
+            select record_key, corporate_number from {inc.RECORDS} where record_key in (
+                select record_key_l from {links} union all select record_key_r from {links})""")
+        ends = "_identity_numbers"
     else:
-        links = f"select record_key_l, record_key_r, method, match_probability from {inc.EDGES} where link"
+        links = f"(select record_key_l, record_key_r, method, match_probability from {inc.EDGES} where link)"
         ends = inc.RECLUSTER
     con.execute(f"""
         create or replace temp table {CONFLICTS} as
         select e.*, 'corporate_number_conflict' as reason, true as conflict
-        from ({links}) e
+        from {links} e
         join {ends} a on a.record_key = e.record_key_l join {ends} b on b.record_key = e.record_key_r
         where {conflict_sql("a.corporate_number", "b.corporate_number")}""")
 
@@ -69,13 +77,18 @@ def refused_changes(con, incremental: bool, refused: str) -> None:
         union all
         select c.* from {cfg.REFUSED_EDGES} c semi join {rule_diff} d using (record_key_l, record_key_r, method)
         where c.conflict"""
+    # Rows compared by pair and a hash of the whole row: the re-clustered components of a million
+    # records refuse ~900k links, and comparing every column of them took a second per direction.
     cols = ", ".join(_REFUSED_COLUMNS)
-    con.execute(f"create or replace temp table _identity_refused_old as select {cols} from ({old})")
-    con.execute(f"create or replace temp table _identity_refused_new as select {cols} from ({new})")
+    for name, rows in (("old", old), ("new", new)):
+        con.execute(f"""
+            create or replace temp table _identity_refused_{name} as
+            select {cols}, hash({cols}) as row_hash from ({rows})""")
     for name, a, b in (("del", "old", "new"), ("add", "new", "old")):
         con.execute(f"""
             create or replace temp table _identity_refused_{name} as
-            select * from _identity_refused_{a} except select * from _identity_refused_{b}""")
+            select {cols} from _identity_refused_{a}
+            anti join _identity_refused_{b} using (record_key_l, record_key_r, row_hash)""")
 
 
 def _refused_now(incremental: bool, where: str) -> str:
@@ -90,35 +103,36 @@ def _refused_now(incremental: bool, where: str) -> str:
 
 def review_rows(con, incremental: bool, match_probability: float, assigned: str, moved: str) -> None:
     """`_identity_review_rows`: the review rows to write. A full run: all. An incremental run: those
-    of the pairs with an affected record: normalised again (its pairs were rebuilt, its name may
-    differ), gone, in `moved` (a table of the records whose company changed), or in a reviewed
-    refusal of the clustering that changed (a conflict with a reviewed method always has a changed
-    record). `assigned` holds this run's company of each re-clustered record."""
-    pairs_where = "true"
+    of the pairs with an affected record (normalised again: its pairs were rebuilt and its name may
+    differ; gone; or in `moved`, a table of the records whose company changed) and those of the
+    reviewed refusals that changed (`_identity_review_gone`: the rows they replace). Nothing else
+    can differ: a conflict with a reviewed method always has a changed record. `assigned` holds
+    this run's company of each re-clustered record."""
+    affected = "true"
     if incremental:
-        refusals = f"""
-            select unnest([record_key_l, record_key_r]) as record_key
-            from (select * from _identity_refused_del union all select * from _identity_refused_add)
-            where not conflict and method in ({_REVIEWED_REFUSALS})"""
         con.execute(f"""
             create or replace temp table {_AFFECTED} as
-            with affected as (
-                select record_key from {inc.NORMALISED} union select record_key from {moved} union {refusals}
-            )
-            select record_key, {_KEY_COLS} from {inc.RECORDS} semi join affected using (record_key)
+            select record_key, {_KEY_COLS} from {inc.RECORDS}
+            where record_key in (select record_key from {inc.NORMALISED} union select record_key from {moved})
             union all select record_key, {_KEY_COLS} from {inc.GONE}""")
-        pairs_where = f"(record_key_l in {_in(_AFFECTED)} or record_key_r in {_in(_AFFECTED)})"
-    refused = _refused_now(incremental, f"method in ({_REVIEWED_REFUSALS}) and {pairs_where}")
-    con.execute(f"""
-        create or replace temp table _identity_pairs as
+        affected = f"(record_key_l in {_in(_AFFECTED)} or record_key_r in {_in(_AFFECTED)})"
+    reviewed = f"method in ({_REVIEWED_REFUSALS})"
+    pairs = f"""
         select record_key_l, record_key_r, match_probability, 'splink' as match_method,
             'probability_band' as reason
-        from {inc.EDGES} where method = 'splink' and not link and {pairs_where}
+        from {inc.EDGES} where method = 'splink' and not link and {affected}
         union all
         select record_key_l, record_key_r, cast(null as double), 'xref', 'xref_contradicted_by_name'
-        from {inc.EDGES} where method = 'xref' and not link and {pairs_where}
+        from {inc.EDGES} where method = 'xref' and not link and {affected}
         union all
-        select record_key_l, record_key_r, match_probability, method, reason from ({refused})""")
+        select record_key_l, record_key_r, match_probability, method, reason
+        from ({_refused_now(incremental, f"{reviewed} and {affected}")})"""
+    if incremental:
+        pairs += f"""
+        union all
+        select record_key_l, record_key_r, match_probability, method, reason
+        from _identity_refused_add where {reviewed} and not {affected}"""
+    con.execute(f"create or replace temp table _identity_pairs as {pairs}")
     # company of every pair end: this run's for re-clustered records, the crosswalk's for the others
     company, crosswalk = "a.company_id", ""
     if incremental:
@@ -142,6 +156,17 @@ def review_rows(con, incremental: bool, match_probability: float, assigned: str,
         join _identity_ends a on a.record_key = p.record_key_l
         join _identity_ends b on b.record_key = p.record_key_r
         where p.reason <> 'probability_band' or a.company_id <> b.company_id""")
+    if incremental:
+        left, right = (
+            ", ".join(f"{t}.{c} as {side}_{c}" for c in _KEY) for t, side in (("a", "left"), ("b", "right"))
+        )
+        con.execute(f"""
+            create or replace temp table _identity_review_gone as
+            select {left}, {right}, d.method, d.reason from _identity_refused_del d
+            join {inc.RECORDS} a on a.record_key = d.record_key_l
+            join {inc.RECORDS} b on b.record_key = d.record_key_r
+            where d.{reviewed}
+                and d.record_key_l not in {_in(_AFFECTED)} and d.record_key_r not in {_in(_AFFECTED)}""")
 
 
 def write(con, incremental: bool, settings, resolved_at: datetime) -> None:
@@ -161,6 +186,10 @@ def write(con, incremental: bool, settings, resolved_at: datetime) -> None:
     for side in ("left", "right"):  # one delete per side: an OR of the two would be a nested loop
         same = " and ".join(f"t.{side}_{c} = d.{c}" for c in _KEY)
         con.execute(f"delete from {cfg.REVIEW} t using {_AFFECTED} d where {same}")
+    same = " and ".join(f"t.{side}_{c} = d.{side}_{c}" for side in ("left", "right") for c in _KEY)
+    con.execute(f"""
+        delete from {cfg.REVIEW} t using _identity_review_gone d
+        where {same} and t.match_method = d.method and t.reason = d.reason""")
     con.execute(
         f"insert into {cfg.REVIEW} by name select *, {stamp} from _identity_review_rows", [resolved_at]
     )

@@ -13,6 +13,7 @@ Pairs come back by record key, `record_key_l` < `record_key_r`.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -115,24 +116,41 @@ def _splink_config(con) -> dict:
         return config
 
 
+_EQUALITY = re.compile(r'^l\."(\w+)"\s*=\s*r\."\1"$')
+
+
+def _shares_block(rule: str, new: str) -> str:
+    """SQL: a record (alias `r`) meets a record of table `new` under one blocking rule.
+    A rule of plain equalities (`l."a" = r."a" AND ...`) becomes `(a, ...) in (select a, ... from
+    new)`, one hash probe per record; any other rule an EXISTS over `new` with the rule's own SQL."""
+    terms = [t.strip().strip("()").strip() for t in re.split(r"\band\b", rule, flags=re.IGNORECASE)]
+    columns = [m.group(1) for t in terms if (m := _EQUALITY.match(t))]
+    if len(columns) != len(terms):
+        return f"exists (select 1 from {new} l where {rule})"
+    cols = ", ".join(columns)
+    return f"({cols}) in (select {cols} from {new})"
+
+
 def _mark_candidates(con, records: str, changed: str, model_path: Path) -> None:
     """_IDS for an incremental run: the changed records, and the unchanged ones that share a
-    blocking key with one of them, found by the model's own blocking rules (its `l.`/`r.` SQL):
-    `predict_between` can pair no others."""
+    blocking key with one of them under the model's own blocking rules: `predict_between` can
+    pair no others."""
     rules = json.loads(Path(model_path).read_text(encoding="utf-8"))["blocking_rules_to_generate_predictions"]
-    hits = " union ".join(
-        f"select r.unique_id from old r semi join new l on ({rule['blocking_rule']})" for rule in rules
-    )
+    frame = splink_frame_sql(records, "record_key")
+    # changed records first, then their frame: the name grams of a million records are not free
+    changed_records = f"(select * from {records} where record_key in (select record_key from {changed}))"
+    con.execute(f"""
+        create or replace temp table _identity_splink_new as
+        {splink_frame_sql(changed_records, "record_key")}""")
+    shared = " or ".join(_shares_block(rule["blocking_rule"], "_identity_splink_new") for rule in rules)
     con.execute(f"""
         create or replace temp table {_IDS} as
-        with f as ({splink_frame_sql(records, "record_key")}),
-        new as (select * from f semi join {changed} c on c.record_key = f.unique_id),
-        old as (select * from f anti join {changed} c on c.record_key = f.unique_id),
-        candidates as ({hits})
         select record_key, row_number() over () - 1 as unique_id, changed
         from (
             select record_key, true as changed from {changed}
-            union all select unique_id, false from candidates
+            union all
+            select unique_id, false from ({frame}) r
+            where unique_id not in (select record_key from {changed}) and ({shared})
         )""")
 
 

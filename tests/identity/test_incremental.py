@@ -63,6 +63,21 @@ GROUPS = [
     )
 ]
 NEW_FIRST = {"account_id": "G0", "account_name": "ジーグループ商事", "website": "g-group.co.jp"}
+# Two companies sharing domain, phone and more, with dissimilar names: each lead joins its account
+# by name, and Splink links across. The first run refuses the cross links for the two numbers;
+# after R1 loses its number the second refuses them for the names: same companies, other reason.
+_SHARED = {"phone": "0311112222", "prefecture": "東京都", "industry": "it", "employees": "100"}
+REASONS = {
+    "stg_sfa__accounts": [
+        {"account_id": "R1", "account_name": "アルファベータ", "website": "shared.co.jp", **_SHARED},
+        {"account_id": "S1", "account_name": "ゼットワイ", "website": "shared.co.jp", **_SHARED}
+        | {"corporate_number": CORP_B},
+    ],
+    "stg_ma__leads": [
+        {"lead_id": "RU1", "company_name": "アルファベータ", "email": "u@shared.co.jp", **_SHARED},
+        {"lead_id": "SW1", "company_name": "ゼットワイ", "email": "w@shared.co.jp", **_SHARED},
+    ],
+}
 
 
 def _first_and_second(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
@@ -70,11 +85,18 @@ def _first_and_second(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     rng = random.Random(5)
     first = _subset(frames, 0.01)
     first["stg_ma__leads"] = pd.concat(
-        [first["stg_ma__leads"], pd.DataFrame([*UNIQUE_NAME, MOVES | {"corporate_number": CORP_A}])],
+        [
+            first["stg_ma__leads"],
+            pd.DataFrame([*UNIQUE_NAME, MOVES | {"corporate_number": CORP_A}, *REASONS["stg_ma__leads"]]),
+        ],
         ignore_index=True,
     )
+    numbered = [
+        REASONS["stg_sfa__accounts"][0] | {"corporate_number": CORP_A},
+        REASONS["stg_sfa__accounts"][1],
+    ]
     first["stg_sfa__accounts"] = pd.concat(
-        [first["stg_sfa__accounts"], pd.DataFrame(CORPORATE + GROUPS)], ignore_index=True
+        [first["stg_sfa__accounts"], pd.DataFrame(CORPORATE + GROUPS + numbered)], ignore_index=True
     )
 
     second = {name: frame.copy() for name, frame in frames.items()}
@@ -84,7 +106,12 @@ def _first_and_second(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     leads.loc[moved, "company_name"] = [rng.choice(names) for _ in moved]
     gone = rng.sample(range(len(leads)), len(leads) // 200)  # 0.5 % deleted
     leads = leads.drop(index=gone)
-    extra = [*UNIQUE_NAME, BREAKS_UNIQUE_NAME, MOVES | {"corporate_number": CORP_B}]
+    extra = [
+        *UNIQUE_NAME,
+        BREAKS_UNIQUE_NAME,
+        MOVES | {"corporate_number": CORP_B},
+        *REASONS["stg_ma__leads"],
+    ]
     second["stg_ma__leads"] = pd.concat([leads, pd.DataFrame(extra)], ignore_index=True)
 
     accounts = second["stg_sfa__accounts"]
@@ -94,7 +121,7 @@ def _first_and_second(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     accounts.loc[flipped, "is_deleted"] = ~accounts.loc[flipped, "is_deleted"].astype(bool)
     # deleted accounts are the targets of cross-references (CS, SFA leads): those edges go too
     accounts = accounts.drop(index=rng.sample(range(len(accounts)), max(2, len(accounts) // 200)))
-    groups = [g for g in GROUPS if g["account_id"] != "H1"] + [NEW_FIRST]
+    groups = [g for g in GROUPS if g["account_id"] != "H1"] + [NEW_FIRST, *REASONS["stg_sfa__accounts"]]
     second["stg_sfa__accounts"] = pd.concat([accounts, pd.DataFrame(CORPORATE + groups)], ignore_index=True)
     return first, second
 
@@ -193,6 +220,9 @@ def test_incremental_run_equals_full_refresh(tmp_path, settings):
         conflicts = {(a, b) for a, b, m, *_ in _refused(con) if m == "name_domain"}
         assert ("sfa|account|H2", "sfa|account|H3") in conflicts
         assert not {("sfa|account|G1", "sfa|account|G2"), ("sfa|account|H1", "sfa|account|H2")} & conflicts
+        refusal = {(a, b): reason for a, b, _, _, reason, _ in _refused(con)}
+        assert refusal[("ma|leads|RU1", "ma|leads|SW1")] == "names_dissimilar"
+        assert got["ma|leads|RU1"][0] == before["ma|leads|RU1"][0] != before["ma|leads|SW1"][0]
 
         # a run with nothing new carries everything over
         again = resolve_companies(con, settings=settings)
