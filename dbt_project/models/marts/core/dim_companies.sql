@@ -257,11 +257,7 @@ crosswalk_summary as (
 
     select
         company_id,
-        {{ dbt.listagg(
-            "source_system || ':' || source_entity || ':' || source_record_id",
-            "', '",
-            "order by source_system, source_entity, source_record_id",
-        ) }}
+        {{ sorted_string_agg("source_system || ':' || source_entity || ':' || source_record_id", "', '") }}
             as source_records,
         min(case when match_method = 'singleton' then 1 else 0 end) = 1 as is_singleton,
         max(rules_version) as rules_version,
