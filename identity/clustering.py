@@ -49,7 +49,7 @@ def _union(a: str | set[str] | None, b: str | set[str] | None) -> str | set[str]
 
 @dataclass
 class Clusters:
-    labels: list[int]  # cluster label (the root rid) per rid
+    labels: list[int]  # cluster label (the index of its root record) per record index
     method: list[str]  # strongest accepted evidence that touched each record
     probability: list[float | None]
     refused: pd.DataFrame  # l, r, method, match_probability, reason

@@ -59,15 +59,15 @@ METHODS = tuple(PRIORITY)
 
 
 def touched_members_sql(records: str, touched: str) -> str:
-    """SQL of (`record_key`, `method` and the attributes the rules read): every record of every
-    group whose key values appear in `touched`, per group rule. A group's edges depend on its
-    members only, so these groups are all an incremental run rebuilds (and the cached edges of
+    """SQL of (`record_id`, `record_key`, `method` and the attributes the rules read): every record
+    of every group whose key values appear in `touched`, per group rule. A group's edges depend on
+    its members only, so these groups are all an incremental run rebuilds (and the cached edges of
     their first records all it drops)."""
     parts = []
     for method, keys in GROUP_KEYS.items():
         cols = ", ".join(keys)
         parts.append(
-            f"select record_key, '{method}' as method, {_GROUP_ATTRIBUTES} from {records} "
+            f"select record_id, record_key, '{method}' as method, {_GROUP_ATTRIBUTES} from {records} "
             f"semi join (select distinct {cols} from {touched}) using ({cols})"
         )
     return " union all ".join(parts)
@@ -79,49 +79,50 @@ def _members(method: str, records: str, members: str | None) -> str:
     return f"(select * from {members} where method = '{method}')"
 
 
-def _group_sql(method: str, keys: tuple[str, ...], records: str) -> str:
+def _group_sql(method: str, keys: tuple[str, ...], records: str, id_: str) -> str:
     not_null = " and ".join(f"{k} is not null" for k in keys)
     return f"""
-        select first_key as l, record_key as r, '{method}' as method, true as accepted
+        select first_id as l, {id_} as r, '{method}' as method, true as accepted
         from (
-            select record_key, min(record_key) over (partition by {", ".join(keys)}) as first_key
+            select {id_}, first_value({id_}) over (partition by {", ".join(keys)} order by record_key) as first_id
             from {records} where {not_null}
         )
-        where record_key <> first_key"""
+        where {id_} <> first_id"""
 
 
-def _name_unique_sql(records: str) -> str:
+def _name_unique_sql(records: str, id_: str) -> str:
     # Whether a name is unique depends on every record of that name: one new record with another
     # domain makes it ambiguous (`records` holds all records of each name it holds).
     return f"""
-        select first_key as l, record_key as r, 'name_unique' as method, true as accepted
+        select first_id as l, {id_} as r, 'name_unique' as method, true as accepted
         from (
-            select record_key, min(record_key) over (partition by name_key) as first_key,
+            select {id_}, first_value({id_}) over (partition by name_key order by record_key) as first_id,
                 count(distinct domain) over (partition by name_key) <= 1
                     and count(distinct prefecture) over (partition by name_key) <= 1
                     and count(distinct corporate_number) over (partition by name_key) <= 1 as unique_name
             from {records} where name_key is not null
         )
-        where unique_name and record_key <> first_key"""
+        where unique_name and {id_} <> first_id"""
 
 
-def _xref_sql(min_similarity: float, records: str, changed: str | None) -> str:
-    # A cross-reference names the key of its target (system|entity|id), so pairs are found on two
+def _xref_sql(min_similarity: float, records: str, changed: str | None, id_: str) -> str:
+    # A cross-reference names the key of its target (system|entity|id), so pairs are found on
     # narrow columns; names and attributes are read for the records of those pairs only. With
-    # `changed` (a table of `record_key`), only the pairs with a changed record: the changed
+    # `changed` (a table of `record_id`), only the pairs with a changed record: the changed
     # records and those naming one are found in one pass over `records`.
     source, scope, ctes = records, "", ""
     if changed:
-        changed_keys = f"(select record_key from {changed})"
+        changed_ids = f"(select record_id from {changed})"
+        changed_keys = f"(select record_key from {records} where {id_} in {changed_ids})"
         naming = " or ".join(
             f"""(source_system = '{sys_l}' and source_entity = '{ent_l}'
                 and {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} in {changed_keys})"""
             for sys_l, ent_l, col, sys_r, ent_r in _XREFS
         )
-        ctes = f"source as materialized (select * from {records} where record_key in {changed_keys} or {naming}),"
-        source, scope = "source", f" and (l in {changed_keys} or r in {changed_keys})"
+        ctes = f"source as materialized (select * from {records} where {id_} in {changed_ids} or {naming}),"
+        source, scope = "source", f" and (l in {changed_ids} or r in {changed_ids})"
     refs = " union all ".join(
-        f"""select record_key as l, {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} as r
+        f"""select {id_} as l, {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} as target
             from {source}
             where source_system = '{sys_l}' and source_entity = '{ent_l}' and {col} is not null"""
         for sys_l, ent_l, col, sys_r, ent_r in _XREFS
@@ -129,10 +130,13 @@ def _xref_sql(min_similarity: float, records: str, changed: str | None) -> str:
     grams_l, grams_r = name_grams_sql("a.name_key"), name_grams_sql("b.name_key")
     return f"""
         with {ctes}
-        pairs as materialized (select * from ({refs}) where l <> r{scope}),
+        pairs as materialized (
+            select f.l, t.{id_} as r from ({refs}) f join {records} t on t.record_key = f.target
+            where f.l <> t.{id_}
+        ),
         ends as materialized (
-            select record_key, name_key, domain, corporate_number, phone from {records}
-            where record_key in (select l from pairs union all select r from pairs)
+            select {id_}, name_key, domain, corporate_number, phone from {records}
+            where {id_} in (select l from pairs union all select r from pairs)
         ),
         judged as (
             select p.l, p.r,
@@ -143,9 +147,9 @@ def _xref_sql(min_similarity: float, records: str, changed: str | None) -> str:
                 coalesce({bigram_dice_sql(grams_l, grams_r)}, 0) as name_similarity,
                 coalesce(a.domain = b.domain or a.corporate_number = b.corporate_number
                     or a.phone = b.phone, false) as corroborated
-            from pairs p
-            join ends a on a.record_key = p.l
-            join ends b on b.record_key = p.r
+            from (select * from pairs where true{scope}) p
+            join ends a on a.{id_} = p.l
+            join ends b on b.{id_} = p.r
         )
         select l, r, 'xref' as method,
             not comparable or name_similarity >= {min_similarity} or corroborated as accepted
@@ -153,19 +157,24 @@ def _xref_sql(min_similarity: float, records: str, changed: str | None) -> str:
 
 
 def rule_edges_sql(
-    min_xref_similarity: float, records: str, members: str | None = None, changed: str | None = None
+    min_xref_similarity: float,
+    records: str,
+    members: str | None = None,
+    changed: str | None = None,
+    id_: str = "record_id",
 ) -> str:
-    """SQL of the rule edges (`l`, `r` record keys, `method`, `accepted`) between the records of
-    table `records`; a group's edges go from its first record (smallest key) to each other one.
+    """SQL of the rule edges (`l`, `r`, `method`, `accepted`) between the records of table
+    `records`, each named by its column `id_`; a group's edges go from its first record (smallest
+    `record_key`) to each other one, a cross-reference's from the record that names the other.
 
     Accepted edges link; an xref that the names contradict comes back with accepted = false (for
     review). Without `members`/`changed` every edge; with them only the edges that can differ from
     the last run: those of the groups in `members` (`touched_members_sql`) and cross-references
-    with a record in `changed`."""
-    parts = [_group_sql(m, k, _members(m, records, members)) for m, k in _GROUP_RULES.items()]
+    with a record in `changed` (a table of `record_id`)."""
+    parts = [_group_sql(m, k, _members(m, records, members), id_) for m, k in _GROUP_RULES.items()]
     parts += [
-        _name_unique_sql(_members("name_unique", records, members)),
-        _xref_sql(min_xref_similarity, records, changed),
+        _name_unique_sql(_members("name_unique", records, members), id_),
+        _xref_sql(min_xref_similarity, records, changed, id_),
     ]
     return " union all ".join(f"select * from ({p})" for p in parts)
 
@@ -181,11 +190,9 @@ def deterministic_edges(
     con = duckdb.connect()
     try:
         con.register("records", records)
-        found = con.execute(rule_edges_sql(min_xref_similarity, "records")).df()
+        found = con.execute(rule_edges_sql(min_xref_similarity, "records", id_="rid")).df()
     finally:
         con.close()
-    rid_of = dict(zip(records["record_key"], records["rid"], strict=True))
-    found["l"], found["r"] = found["l"].map(rid_of), found["r"].map(rid_of)
     edges = found[found["accepted"]][["l", "r", "method"]].reset_index(drop=True)
     edges["priority"] = edges["method"].map(PRIORITY).astype(int)
     edges["match_probability"] = 1.0

@@ -1,8 +1,11 @@
 """What a run recomputes and what it carries over from the last run, decided in SQL.
 
 Owns: the run key (everything the kept state depends on: another key means a full run), the
-record state core.company_record_state (every record normalised, with its component of the edge
-graph) and the rule and Splink edge caches, and the temporary tables that scope a run's work:
+record state core.company_record_state (every record normalised, with its `record_id` and its
+component of the edge graph), the rule and Splink edge caches, and the temporary tables that
+scope a run's work. Edges and these tables name records by `record_id`, a BIGINT kept while the
+record lasts (joins on it cost a fraction of joins on the text keys); every order that decides
+something (the first record of a rule group, the clustering's tie-breaks) follows `record_key`.
   CURRENT     record_key, raw_fingerprint of every record in staging (while reading)
   TODO        the records whose raw values are new or changed (while reading): NORMALISED holds
               them normalised
@@ -10,9 +13,9 @@ graph) and the rule and Splink edge caches, and the temporary tables that scope 
   RECORDS     (a view) every current record: the unchanged state rows and NORMALISED
   GONE        the records no longer in staging
   CHANGED     records new or with a changed match fingerprint (a full run: every record)
+  DIRTY       CHANGED and GONE
   TOUCHED     the matching attributes of changed records (now) and of changed and gone ones
               (before): MEMBERS holds every record of the rule groups they name
-  DIRTY       CHANGED and GONE
   RULES_NEW   the rebuilt rule edges;  RULES_DROP  the cached ones they replace
   SCORED      this run's Splink pairs;  STEWARD  the steward links between current records
   *_DEL, *_ADD  the rows an incremental run removes from and adds to each edge cache
@@ -47,7 +50,7 @@ from identity.records import (
 from identity.steward import steward_file_version
 
 # Bump when the meaning of the kept state changes (rule edges, components, refused edges).
-STATE_VERSION = "1"
+STATE_VERSION = "2"
 
 CURRENT = "_identity_current"
 TODO = "_identity_todo"
@@ -56,6 +59,7 @@ NORMALISED = "_identity_normalised"
 RECORDS = "_identity_records"
 GONE = "_identity_gone"
 CHANGED = "_identity_changed"
+DIRTY = "_identity_dirty"
 TOUCHED = "_identity_touched"
 MEMBERS = "_identity_members"
 RULES_NEW = "_identity_rule_edges"
@@ -65,15 +69,15 @@ RULES_ADD = "_identity_rules_add"
 SCORED = "_identity_scored"
 SCORED_DEL = "_identity_scored_del"
 SCORED_ADD = "_identity_scored_add"
-DIRTY = "_identity_dirty"
 STEWARD = "_identity_steward"
 RECLUSTER = "_identity_recluster"
 EDGES = "_identity_edges"
 
 STATE = cfg.RECORD_STATE
-_STATE_COLUMNS = ", ".join([*RECORD_COLUMNS, "component"])
+_STATE_COLUMNS = ", ".join([*RECORD_COLUMNS, "record_id", "component"])
 _MATCH_KEYS = "corporate_number, domain, name_key, phone, prefecture"
-_DIRTY = f"(select record_key from {DIRTY})"
+_DIRTY = f"(select record_id from {DIRTY})"
+_EDGE_IDS = ("record_id_l", "record_id_r")
 
 
 def run_key(settings: cfg.IdentitySettings) -> str:
@@ -104,7 +108,7 @@ def columns_of(con, qualified: str) -> set[str]:
 def previous_state(con, key: str) -> tuple[bool, bool]:
     """(normalised attributes reusable, incremental run possible) given what is in `core`: the
     last run must have left the same run key and every table an incremental run reads."""
-    reusable = {*RECORD_COLUMNS, "component"} <= columns_of(con, STATE)
+    reusable = {*RECORD_COLUMNS, "record_id", "component"} <= columns_of(con, STATE)
     tables = (
         cfg.CROSSWALK,
         cfg.HISTORY,
@@ -123,59 +127,68 @@ def previous_state(con, key: str) -> tuple[bool, bool]:
 
 
 def sync_records(con, reuse: bool, incremental: bool) -> int:
-    """CURRENT, TODO, OLD, NORMALISED, RECORDS, GONE, CHANGED (and TOUCHED when incremental).
+    """CURRENT, TODO, OLD, NORMALISED, RECORDS, GONE, CHANGED, DIRTY (and TOUCHED when incremental).
     With `reuse`, state rows whose raw fingerprint is unchanged are taken as they are; otherwise
     every record is normalised again. Returns the number normalised."""
     con.execute(f"create or replace temp table {CURRENT} as {record_versions_sql(con)}")
-    con.execute(f"create or replace temp table {NORMALISED} ({record_columns_ddl()}, component varchar)")
+    con.execute(f"""
+        create or replace temp table {NORMALISED} (
+            {record_columns_ddl()}, record_id bigint, component bigint
+        )""")
     if reuse:
         con.execute(f"""
             create or replace temp table {TODO} as
             select * from {CURRENT} anti join {STATE} using (record_key, raw_fingerprint)""")
+        gone = f"select record_key from {STATE} anti join {CURRENT} using (record_key)"
         con.execute(f"""
             create or replace temp table {OLD} as
             select {_STATE_COLUMNS} from {STATE}
-            where record_key in (
-                select record_key from {TODO}
-                union all select record_key from (select record_key from {STATE} anti join {CURRENT} using (record_key))
-            )""")
+            where record_key in (select record_key from {TODO} union all {gone})""")
         con.execute(f"""
             create or replace temp view {RECORDS} as
-            select {_STATE_COLUMNS} from {STATE} anti join {OLD} using (record_key)
+            select {_STATE_COLUMNS} from {STATE} anti join {OLD} using (record_id)
             union all select * from {NORMALISED}""")
     else:
         con.execute(f"create or replace temp table {TODO} as select * from {CURRENT}")
         con.execute(f"create or replace temp table {OLD} as select * from {NORMALISED}")
         con.execute(f"create or replace temp view {RECORDS} as select * from {NORMALISED}")
-    # A record normalised again keeps its component until it is clustered again.
+    # A record normalised again keeps its id, and its component until it is clustered again.
     normalised = normalise_into(
         con,
         raw_rows_sql(con, TODO),
         f"""insert into {NORMALISED} by name
-            select p.*, o.component from _identity_part p left join {OLD} o using (record_key)""",
+            select p.*, o.record_id, o.component from _identity_part p left join {OLD} o using (record_key)""",
     )
+    # A new record gets the next free id: ids are not reused while the state lasts.
+    first_free = f"(select coalesce(max(record_id), -1) + 1 from {STATE})" if reuse else "0"
+    con.execute(f"""
+        update {NORMALISED} n set record_id = f.record_id from (
+            select record_key, {first_free} + row_number() over (order by record_key) - 1 as record_id
+            from {NORMALISED} where record_id is null
+        ) f
+        where n.record_key = f.record_key""")
     con.execute(f"""
         create or replace temp table {GONE} as
-        select record_key, source_system, source_entity, source_record_id
+        select record_id, record_key, source_system, source_entity, source_record_id
         from {OLD} anti join {CURRENT} using (record_key)""")
     con.execute(f"drop table {CURRENT}")  # a million keys each: the rest of the run has no use for them
     con.execute(f"drop table {TODO}")
     if not incremental:
-        con.execute(f"create or replace temp table {CHANGED} as select record_key from {RECORDS}")
-        con.execute(f"create or replace temp table {DIRTY} as select record_key from {CHANGED}")
+        con.execute(f"create or replace temp table {CHANGED} as select record_id from {RECORDS}")
+        con.execute(f"create or replace temp table {DIRTY} as select record_id from {CHANGED}")
         return normalised
     con.execute(f"""
         create or replace temp table {CHANGED} as
-        select n.record_key from {NORMALISED} n left join {OLD} o using (record_key)
+        select n.record_id from {NORMALISED} n left join {OLD} o using (record_id)
         where o.fingerprint is distinct from n.fingerprint""")
     con.execute(f"""
         create or replace temp table {DIRTY} as
-        select record_key from {CHANGED} union all select record_key from {GONE}""")
+        select record_id from {CHANGED} union all select record_id from {GONE}""")
     con.execute(f"""
         create or replace temp table {TOUCHED} as
-        select {_MATCH_KEYS} from {NORMALISED} semi join {CHANGED} using (record_key)
+        select {_MATCH_KEYS} from {NORMALISED} semi join {CHANGED} using (record_id)
         union all
-        select {_MATCH_KEYS} from {OLD} semi join {DIRTY} using (record_key)""")
+        select {_MATCH_KEYS} from {OLD} semi join {DIRTY} using (record_id)""")
     return normalised
 
 
@@ -188,16 +201,15 @@ def rule_scope(con) -> None:
         select * from {RECORDS}
         where corporate_number in (select corporate_number from {TOUCHED})
             or name_key in (select name_key from {TOUCHED})""")
-    con.execute(
-        f"create or replace temp table {MEMBERS} as {touched_members_sql('_identity_scoped', TOUCHED)}"
-    )
+    members = touched_members_sql("_identity_scoped", TOUCHED)
+    con.execute(f"create or replace temp table {MEMBERS} as {members}")
     con.execute(f"""
         create or replace temp table {RULES_DROP} as
         select * from {cfg.RULE_EDGES}
-        where record_key_l in {_DIRTY} or record_key_r in {_DIRTY}
+        where record_id_l in {_DIRTY} or record_id_r in {_DIRTY}
         union
         select c.* from {cfg.RULE_EDGES} c
-        semi join {MEMBERS} m on m.record_key = c.record_key_l and m.method = c.method""")
+        semi join {MEMBERS} m on m.record_id = c.record_id_l and m.method = c.method""")
 
 
 def diff_edges(con, incremental: bool) -> None:
@@ -209,16 +221,14 @@ def diff_edges(con, incremental: bool) -> None:
         return
     con.execute(f"""
         create or replace temp table _identity_scored_old as
-        select record_key_l, record_key_r, match_probability from {cfg.EDGE_CACHE}
-        where record_key_l in {_DIRTY} or record_key_r in {_DIRTY}""")
+        select record_id_l, record_id_r, match_probability from {cfg.EDGE_CACHE}
+        where record_id_l in {_DIRTY} or record_id_r in {_DIRTY}""")
     for removed, added, old, new in (
         (RULES_DEL, RULES_ADD, RULES_DROP, RULES_NEW),
         (SCORED_DEL, SCORED_ADD, "_identity_scored_old", SCORED),
     ):
-        con.execute(
-            f"create or replace temp table {removed} as select * from {old} except select * from {new}"
-        )
-        con.execute(f"create or replace temp table {added} as select * from {new} except select * from {old}")
+        for name, a, b in ((removed, old, new), (added, new, old)):
+            con.execute(f"create or replace temp table {name} as select * from {a} except select * from {b}")
 
 
 def edges_now(incremental: bool, cache: str, where: str) -> str:
@@ -226,7 +236,7 @@ def edges_now(incremental: bool, cache: str, where: str) -> str:
     the cache without its _DEL rows, and its _ADD rows."""
     rules = cache == cfg.RULE_EDGES
     removed, added = (RULES_DEL, RULES_ADD) if rules else (SCORED_DEL, SCORED_ADD)
-    cols = "record_key_l, record_key_r, " + ("method, accepted" if rules else "match_probability")
+    cols = "record_id_l, record_id_r, " + ("method, accepted" if rules else "match_probability")
     if not incremental:
         return f"select {cols} from {added} where {where}"
     return f"""
@@ -238,42 +248,34 @@ def mark_recluster(con, incremental: bool, match_probability: float) -> int:
     """RECLUSTER; returns its size. The seeds: changed and gone records, and both records of every
     edge added or removed (rule edges, new Splink links, steward must_links of a changed record),
     except edges that `conflict_sql` refuses whatever happens."""
-    if not incremental:
+    where = "true"
+    if incremental:
+        links = f"""
+            select record_id_l, record_id_r from {RULES_DEL} where accepted
+            union all select record_id_l, record_id_r from {RULES_ADD} where accepted
+            union all select record_id_l, record_id_r from {SCORED_ADD}
+            where match_probability >= {float(match_probability)!r}
+            union all select record_id_l, record_id_r from {STEWARD}
+            where link_type = 'must_link' and (record_id_l in {_DIRTY} or record_id_r in {_DIRTY})"""
         con.execute(f"""
-            create or replace temp table {RECLUSTER} as
-            select record_key, corporate_number, row_number() over (order by record_key) - 1 as local
-            from {RECORDS}""")
-        return con.execute(f"select count(*) from {RECLUSTER}").fetchall()[0][0]
-    links = f"""
-        select record_key_l, record_key_r from {RULES_DEL} where accepted
-        union all select record_key_l, record_key_r from {RULES_ADD} where accepted
-        union all select record_key_l, record_key_r from {SCORED_ADD} where match_probability >= {float(match_probability)!r}
-        union all select record_key_l, record_key_r from {STEWARD}
-        where link_type = 'must_link' and (record_key_l in {_DIRTY} or record_key_r in {_DIRTY})"""
-    con.execute(f"""
-        create or replace temp table _identity_seeds as
-        select record_key from {_DIRTY}
-        union
-        select unnest([e.record_key_l, e.record_key_r]) from ({links}) e
-        join {RECORDS} a on a.record_key = e.record_key_l join {RECORDS} b on b.record_key = e.record_key_r
-        where not {conflict_sql("a.corporate_number", "b.corporate_number")}""")
+            create or replace temp table _identity_seeds as
+            select record_id from {_DIRTY}
+            union
+            select unnest([e.record_id_l, e.record_id_r]) from ({links}) e
+            join {RECORDS} a on a.record_id = e.record_id_l join {RECORDS} b on b.record_id = e.record_id_r
+            where not {conflict_sql("a.corporate_number", "b.corporate_number")}""")
+        con.execute(f"""
+            create or replace temp table _identity_components as
+            select component from {RECORDS} semi join _identity_seeds using (record_id)
+            union select component from {OLD} semi join _identity_seeds using (record_id)""")
+        where = """record_id in (select record_id from _identity_seeds)
+            or component in (select component from _identity_components)"""
     con.execute(f"""
         create or replace temp table {RECLUSTER} as
-        with components as (
-            select component from {RECORDS} semi join _identity_seeds using (record_key)
-            union select component from {OLD} semi join _identity_seeds using (record_key)
-        )
-        select record_key, corporate_number, row_number() over (order by record_key) - 1 as local
-        from {RECORDS}
-        where record_key in (select record_key from _identity_seeds)
-            or component in (select component from components)""")
+        select record_id, record_key, corporate_number,
+            row_number() over (order by record_key) - 1 as local
+        from {RECORDS} where {where}""")
     return con.execute(f"select count(*) from {RECLUSTER}").fetchall()[0][0]
-
-
-def _state_rows(rows: str, assigned: str) -> str:
-    return f"""
-        select {", ".join(f"r.{c}" for c in RECORD_COLUMNS)}, coalesce(a.component, r.component) as component
-        from {rows} r left join {assigned} a using (record_key)"""
 
 
 def mark_edges(con, incremental: bool, match_probability: float) -> None:
@@ -284,33 +286,41 @@ def mark_edges(con, incremental: bool, match_probability: float) -> None:
     if incremental:
         con.execute(f"""
             create or replace temp table _identity_scope as
-            select record_key from {RECLUSTER} union select record_key from {NORMALISED}""")
-        scope = "(select record_key from _identity_scope)"
-        where = f"(record_key_l in {scope} or record_key_r in {scope})"
+            select record_id from {RECLUSTER} union select record_id from {NORMALISED}""")
+        scope = "(select record_id from _identity_scope)"
+        where = f"(record_id_l in {scope} or record_id_r in {scope})"
     p = float(match_probability)
     sql = f"""
-        select record_key_l, record_key_r, method, accepted as link, 1.0 as match_probability
+        select record_id_l, record_id_r, method, accepted as link, 1.0 as match_probability
         from ({edges_now(incremental, cfg.RULE_EDGES, where)})
         union all
-        select record_key_l, record_key_r, 'splink', match_probability >= {p!r}, match_probability
+        select record_id_l, record_id_r, 'splink', match_probability >= {p!r}, match_probability
         from ({edges_now(incremental, cfg.EDGE_CACHE, where)})
         union all
-        select record_key_l, record_key_r, 'steward', true, 1.0 from {STEWARD}
+        select record_id_l, record_id_r, 'steward', true, 1.0 from {STEWARD}
         where link_type = 'must_link' and {where}"""
     con.execute(f"create or replace temp {'table' if incremental else 'view'} {EDGES} as {sql}")
 
 
+def _state_rows(rows: str, assigned: str) -> str:
+    columns = ", ".join(f"r.{c}" for c in [*RECORD_COLUMNS, "record_id"])
+    return f"""
+        select {columns}, coalesce(a.component, r.component) as component
+        from {rows} r left join {assigned} a using (record_id)"""
+
+
 def prepare_state(con, incremental: bool, assigned: str) -> None:
     """What an incremental run writes to the state (call before `apply`): `_identity_state_rows`
-    (the records normalised this run) and `_identity_components` (other records whose component moved)."""
+    (the records normalised this run) and `_identity_moved_components` (the other records whose
+    component changed)."""
     if not incremental:
         return
     con.execute(f"create or replace temp table _identity_state_rows as {_state_rows(NORMALISED, assigned)}")
     con.execute(f"""
-        create or replace temp table _identity_components as
-        select a.record_key, a.component from {assigned} a join {RECORDS} r using (record_key)
+        create or replace temp table _identity_moved_components as
+        select a.record_id, a.component from {assigned} a join {RECORDS} r using (record_id)
         where r.component is distinct from a.component
-            and a.record_key not in (select record_key from {NORMALISED})""")
+            and a.record_id not in (select record_id from {NORMALISED})""")
 
 
 def apply(con, incremental: bool, model_version: str, assigned: str) -> None:
@@ -323,16 +333,16 @@ def apply(con, incremental: bool, model_version: str, assigned: str) -> None:
         con.execute(f"create or replace table {cfg.RULE_EDGES} as select * from {RULES_ADD}")
         con.execute(f"create or replace table {cfg.EDGE_CACHE} as select *, {version} from {SCORED_ADD}")
         return
-    con.execute(f"delete from {STATE} where record_key in (select record_key from {OLD})")
+    con.execute(f"delete from {STATE} where record_id in (select record_id from {OLD})")
     con.execute(f"insert into {STATE} by name select * from _identity_state_rows")
     con.execute(f"""
-        update {STATE} s set component = c.component from _identity_components c
-        where s.record_key = c.record_key""")
+        update {STATE} s set component = c.component from _identity_moved_components c
+        where s.record_id = c.record_id""")
     for cache, removed, added, extra in (
         (cfg.RULE_EDGES, RULES_DEL, RULES_ADD, ""),
         (cfg.EDGE_CACHE, SCORED_DEL, SCORED_ADD, f", {version}"),
     ):
-        same = " and ".join(f"c.{k} = d.{k}" for k in ("record_key_l", "record_key_r"))
+        same = " and ".join(f"c.{k} = d.{k}" for k in _EDGE_IDS)
         if cache == cfg.RULE_EDGES:
             same += " and c.method = d.method"
         con.execute(f"delete from {cache} c using {removed} d where {same}")

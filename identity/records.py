@@ -220,7 +220,7 @@ def _fingerprint(row: tuple) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-# What is kept of each record (core.company_record_state adds the record's component).
+# What is kept of each record (core.company_record_state adds its record_id and component).
 RECORD_COLUMNS: dict[str, pa.DataType] = {
     "record_key": pa.string(),
     "raw_fingerprint": pa.uint64(),
@@ -248,7 +248,7 @@ def record_columns_ddl() -> str:
 
 
 def normalise_records(raw: pa.Table) -> pa.Table:
-    """The normalised attributes (`RECORD_COLUMNS`) of raw rows (`raw_records_sql`), row for row.
+    """The normalised attributes (`RECORD_COLUMNS`) of raw rows (`raw_rows_sql`), row for row.
 
     Works on plain Python lists (None for missing): `normalise_column` applies each normaliser
     once per distinct value, which keeps 100k records at a few seconds."""

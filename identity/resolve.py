@@ -1,19 +1,16 @@
 """`resolve_companies`: the identity step between dbt staging and the core facts.
 
 Owns: the run itself (read staging -> normalise -> deterministic + steward + Splink edges ->
-constrained clusters -> stable IDs) and the tables it writes in schema `core`:
+constrained clusters -> stable IDs) and these tables in schema `core`:
   company_crosswalk       record -> company_id, match_method, match_probability, and the run
                           (`resolved_at`) that last changed the row
   company_id_history      issued | merged | split events, append-only (also the ID registry)
   company_id_redirects    every retired ID -> the ID it now lives on (rebuilt from history)
-  company_match_review    uncertain or contradicted pairs for stewards (`resolved_at`: the run
-                          that found the pair as it is)
-  company_refused_edges   every edge the clustering constraints refused
   company_resolution_runs one row of statistics per run (with its run key), append-only
-and, through identity/incremental.py, the record state and the edge caches:
-  company_record_state    every record normalised (attributes, fingerprints, edge-graph component)
-  company_match_edges     cached Splink scores (>= review probability) of the current model
-  company_rule_edges      cached rule edges (a contradicted xref with accepted = false)
+It also writes, through identity/review.py, company_match_review and company_refused_edges, and
+through identity/incremental.py the state a run leaves for the next: company_record_state (every
+record normalised, with its edge-graph component), company_rule_edges and company_match_edges
+(the Splink scores >= review probability of the current model).
 Incremental: under the same run key and without `full_refresh`, only new or changed records are
 normalised, scored and given rebuilt rule edges, only the edge-graph components they reach are
 clustered again, and only rows that differ are written; the result equals a full run's. The work
@@ -41,18 +38,22 @@ from identity.registry import assign_company_ids, flatten_redirects
 from identity.scoring import score_pairs
 from identity.steward import read_steward_links, steward_pairs
 
-ASSIGNED = "_identity_assigned"  # record_key -> company_id, match method, probability, component
+ASSIGNED = "_identity_assigned"  # record_id -> company_id, match method, probability, component
 REFUSED = "_identity_refused"  # links this run's clustering refused
 _KEY = ("source_system", "source_entity", "source_record_id")
 _KEY_COLS = ", ".join(_KEY)
 _CROSSWALK_COLS = f"{_KEY_COLS}, company_id, match_method, match_probability"
 
 
+def _scalar(con, sql: str):
+    return con.execute(sql).fetchall()[0][0]
+
+
 def _count(con, sql: str) -> int:
-    return con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+    return _scalar(con, f"select count(*) from ({sql})")
 
 
-def _in(table: str, column: str = "record_key") -> str:
+def _in(table: str, column: str = "record_id") -> str:
     return f"(select {column} from {table})"
 
 
@@ -64,11 +65,12 @@ def _rule_edges(con, settings, incremental: bool) -> None:
     sql = rule_edges_sql(settings.xref_min_name_similarity, inc.RECORDS, **scope)
     con.execute(f"""
         create or replace temp table {inc.RULES_NEW} as
-        select l as record_key_l, r as record_key_r, method, accepted from ({sql})""")
+        select l as record_id_l, r as record_id_r, method, accepted from ({sql})""")
 
 
 def _steward(con, settings) -> int:
-    """STEWARD; returns the number of steward rows naming a record that is not (or no longer) there."""
+    """STEWARD (by record id); returns the number of steward rows naming a record that is not (or
+    no longer) there."""
     pairs = steward_pairs(read_steward_links(settings.steward_path))
     con.execute(
         "create or replace temp table _identity_links (link_type varchar, record_key_l varchar, record_key_r varchar)"
@@ -78,10 +80,13 @@ def _steward(con, settings) -> int:
         con.execute("insert into _identity_links select * from _identity_df")
         con.unregister("_identity_df")
     con.execute(f"""
-        create or replace temp table {inc.STEWARD} as select distinct * from _identity_links
-        where record_key_l in {_in(inc.RECORDS)} and record_key_r in {_in(inc.RECORDS)}""")
+        create or replace temp table {inc.STEWARD} as
+        select distinct s.link_type, a.record_id as record_id_l, b.record_id as record_id_r
+        from _identity_links s
+        join {inc.RECORDS} a on a.record_key = s.record_key_l join {inc.RECORDS} b on b.record_key = s.record_key_r""")
     con.execute("drop table _identity_links")
-    return len(pairs) - _count(con, f"select * from {inc.STEWARD}")
+    known = _count(con, f"select * from {inc.STEWARD}")
+    return len(pairs) - known
 
 
 def _cluster(con) -> tuple[list[str], object]:
@@ -89,25 +94,28 @@ def _cluster(con) -> tuple[list[str], object]:
     recs = arrow(
         con.execute(f"""
             select k.record_key, k.corporate_number, r.name_key
-            from {inc.RECLUSTER} k join {inc.RECORDS} r using (record_key) order by k.local""")
+            from {inc.RECLUSTER} k join {inc.RECORDS} r using (record_id) order by k.local""")
     )
     # RECLUSTER is a union of whole components: a link with one record in it has both, unless the
     # two corporate numbers conflict (such links join nothing: review.mark_conflicts refuses them).
     # The method as a code, not a string per edge: a full run at 1M records has millions of edges.
+    # A Splink pair is stored by id; the clustering takes it in key order, like every other order.
+    splink = "e.method = 'splink' and a.local > b.local"
     edges = con.execute(f"""
-        select a.local as l, b.local as r, list_position({list(METHODS)!r}, e.method) - 1 as method,
-            e.match_probability
+        select case when {splink} then b.local else a.local end as l,
+            case when {splink} then a.local else b.local end as r,
+            list_position({list(METHODS)!r}, e.method) - 1 as method, e.match_probability
         from {inc.EDGES} e
-        join {inc.RECLUSTER} a on a.record_key = e.record_key_l
-        join {inc.RECLUSTER} b on b.record_key = e.record_key_r
+        join {inc.RECLUSTER} a on a.record_id = e.record_id_l
+        join {inc.RECLUSTER} b on b.record_id = e.record_id_r
         where e.link and not {conflict_sql("a.corporate_number", "b.corporate_number")}""").df()
     codes = edges["method"].to_numpy()
     edges["method"] = pd.Categorical.from_codes(codes, categories=list(METHODS), ordered=True)
     edges["priority"] = np.array([PRIORITY[m] for m in METHODS], dtype="int64")[codes]
     cannot = con.execute(f"""
         select a.local, b.local from {inc.STEWARD} s
-        join {inc.RECLUSTER} a on a.record_key = s.record_key_l
-        join {inc.RECLUSTER} b on b.record_key = s.record_key_r
+        join {inc.RECLUSTER} a on a.record_id = s.record_id_l
+        join {inc.RECLUSTER} b on b.record_id = s.record_id_r
         where s.link_type = 'cannot_link'""").fetchall()
     clusters = cluster_records(
         recs.column("corporate_number").to_pylist(), edges, cannot, recs.column("name_key").to_pylist()
@@ -123,7 +131,7 @@ def _assign_ids(con, keys: list[str], clusters, first_run: bool, stats: dict) ->
         previous = dict(
             con.execute(f"""
                 select r.record_key, c.company_id
-                from (select * from {inc.RECORDS} semi join {inc.RECLUSTER} using (record_key)) r
+                from (select * from {inc.RECORDS} semi join {inc.RECLUSTER} using (record_id)) r
                 join {cfg.CROSSWALK} c using ({_KEY_COLS})""").fetchall()
         )
         issued_at = dict(
@@ -148,15 +156,15 @@ def _assign_ids(con, keys: list[str], clusters, first_run: bool, stats: dict) ->
         (
             ASSIGNED,
             assigned,
-            """k.record_key, cast(d.company_id as varchar) as company_id,
+            """k.record_id, cast(d.company_id as varchar) as company_id,
             cast(d.match_method as varchar) as match_method,
-            d.match_probability, c.record_key as component
+            d.match_probability, c.record_id as component
             from _identity_df d join {R} k on k.local = d.local join {R} c on c.local = d.component""",
         ),
         (
             REFUSED,
             clusters.refused,
-            """a.record_key as record_key_l, b.record_key as record_key_r,
+            """a.record_id as record_id_l, b.record_id as record_id_r,
             cast(d.method as varchar) as method, d.match_probability, cast(d.reason as varchar) as reason,
             false as conflict
             from _identity_df d join {R} a on a.local = d.l join {R} b on b.local = d.r""",
@@ -174,9 +182,9 @@ def _crosswalk_rows(con, incremental: bool, first_run: bool, stats: dict) -> Non
     """`_identity_crosswalk_rows`: the crosswalk rows to write (all after a full run; the
     re-clustered records whose row differs after an incremental one), and ID stability stats."""
     rows = f"""
-        select a.record_key, {", ".join(f"r.{c}" for c in _KEY)}, a.company_id, a.match_method,
+        select a.record_id, {", ".join(f"r.{c}" for c in _KEY)}, a.company_id, a.match_method,
             a.match_probability
-        from {ASSIGNED} a join {inc.RECORDS} r using (record_key)"""
+        from {ASSIGNED} a join {inc.RECORDS} r using (record_id)"""
     seen = moved = 0
     if first_run:
         con.execute(f"create or replace temp table _identity_crosswalk_rows as {rows}")
@@ -191,15 +199,16 @@ def _crosswalk_rows(con, incremental: bool, first_run: bool, stats: dict) -> Non
         keep = "" if not incremental else f"where {differs}"
         con.execute(f"""
             create or replace temp table _identity_crosswalk_rows as
-            select record_key, {_KEY_COLS}, company_id, match_method, match_probability
+            select record_id, {_KEY_COLS}, company_id, match_method, match_probability
             from _identity_compared {keep}""")
         con.execute(
             "create or replace temp table _identity_moved as "
-            "select record_key from _identity_compared where company_id <> previous_company_id"
+            "select record_id from _identity_compared where company_id <> previous_company_id"
         )
         moved = _count(con, "select * from _identity_moved")
-        # every previous record had one crosswalk row; those gone are no longer "seen"
-        seen = _count(con, f"select * from {cfg.CROSSWALK}") - _count(con, f"select * from {inc.GONE}")
+        # the records not clustered again all had a crosswalk row and keep it
+        seen = _count(con, "select * from _identity_compared where previous_company_id is not null")
+        seen += stats["records"] - stats["records_reclustered"]
     stats["previous_records"] = seen
     stats["previous_records_kept_id_share"] = round((seen - moved) / seen, 6) if seen else None
 
@@ -254,10 +263,8 @@ def _write_history(con, events: list, run_id: str, settings, resolved_at: dateti
 def _write_crosswalk(con, incremental: bool, settings, resolved_at: datetime) -> None:
     """The crosswalk (inside the run's transaction): replaced by a full run; an incremental one
     rewrites the rows that changed and removes those of gone records."""
-    rows = (
-        f"select {_CROSSWALK_COLS}, '{settings.rules_version}' as rules_version, ?::timestamp as resolved_at"
-    )
-    rows += " from _identity_crosswalk_rows"
+    stamp = f"'{settings.rules_version}' as rules_version, ?::timestamp as resolved_at"
+    rows = f"select {_CROSSWALK_COLS}, {stamp} from _identity_crosswalk_rows"
     if not incremental:
         con.execute(f"create or replace table {cfg.CROSSWALK} as {rows}", [resolved_at])
         return
@@ -282,9 +289,7 @@ def _final_stats(con, settings, stats: dict) -> None:
     stats |= {f"edges_{m}": n for m, n in counts if n}
     stats["edges_refused"] = _count(con, f"select * from {cfg.REFUSED_EDGES}")
     stats["review_pairs"] = _count(con, f"select * from {cfg.REVIEW}")
-    stats["companies"] = con.execute(f"select count(distinct company_id) from {cfg.CROSSWALK}").fetchall()[0][
-        0
-    ]
+    stats["companies"] = _scalar(con, f"select count(distinct company_id) from {cfg.CROSSWALK}")
 
 
 def _drop_run_tables(con) -> None:

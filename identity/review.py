@@ -22,13 +22,25 @@ from identity.clustering import conflict_sql
 CONFLICTS = "_identity_conflicts"
 _KEY = ("source_system", "source_entity", "source_record_id")
 _KEY_COLS = ", ".join(_KEY)
-_REFUSED_COLUMNS = ["record_key_l", "record_key_r", "method", "match_probability", "reason", "conflict"]
+_REFUSED_COLUMNS = ["record_id_l", "record_id_r", "method", "match_probability", "reason", "conflict"]
 _REVIEWED_REFUSALS = "'steward', 'xref', 'splink'"  # refused rule edges of other kinds are no news
 _AFFECTED = "_identity_affected"
 
 
 def _in(table: str) -> str:
-    return f"(select record_key from {table})"
+    return f"(select record_id from {table})"
+
+
+def _key_order(a: str, b: str) -> tuple[str, str]:
+    """SQL of (left, right) record ids of the edge between ends `a` and `b` (aliases with
+    `record_id`, `record_key`): a Splink pair is stored by id, but shown and refused in key order
+    like every other order; other edges have their own direction (a group's first record, the
+    record naming the other, the steward's left)."""
+    swap = f"e.method = 'splink' and {a}.record_key > {b}.record_key"
+    return (
+        f"case when {swap} then {b}.record_id else {a}.record_id end",
+        f"case when {swap} then {a}.record_id else {b}.record_id end",
+    )
 
 
 def mark_conflicts(con, incremental: bool) -> None:
@@ -38,24 +50,26 @@ def mark_conflicts(con, incremental: bool) -> None:
         dirty = _in(inc.DIRTY)
         con.execute(f"""
             create or replace temp table _identity_candidates as
-            select record_key_l, record_key_r, method, match_probability from {inc.EDGES}
-            where link and (record_key_l in {dirty} or record_key_r in {dirty})
-            union select record_key_l, record_key_r, method, 1.0 from {inc.RULES_ADD} where accepted""")
+            select record_id_l, record_id_r, method, match_probability from {inc.EDGES}
+            where link and (record_id_l in {dirty} or record_id_r in {dirty})
+            union select record_id_l, record_id_r, method, 1.0 from {inc.RULES_ADD} where accepted""")
         links = "_identity_candidates"
         # the numbers of their records, read in one pass
         con.execute(f"""
             create or replace temp table _identity_numbers as
-            select record_key, corporate_number from {inc.RECORDS} where record_key in (
-                select record_key_l from {links} union all select record_key_r from {links})""")
+            select record_id, record_key, corporate_number from {inc.RECORDS} where record_id in (
+                select record_id_l from {links} union all select record_id_r from {links})""")
         ends = "_identity_numbers"
     else:
-        links = f"(select record_key_l, record_key_r, method, match_probability from {inc.EDGES} where link)"
+        links = f"(select record_id_l, record_id_r, method, match_probability from {inc.EDGES} where link)"
         ends = inc.RECLUSTER
+    left, right = _key_order("a", "b")
     con.execute(f"""
         create or replace temp table {CONFLICTS} as
-        select e.*, 'corporate_number_conflict' as reason, true as conflict
+        select {left} as record_id_l, {right} as record_id_r, e.method, e.match_probability,
+            'corporate_number_conflict' as reason, true as conflict
         from {links} e
-        join {ends} a on a.record_key = e.record_key_l join {ends} b on b.record_key = e.record_key_r
+        join {ends} a on a.record_id = e.record_id_l join {ends} b on b.record_id = e.record_id_r
         where {conflict_sql("a.corporate_number", "b.corporate_number")}""")
 
 
@@ -66,16 +80,16 @@ def refused_changes(con, incremental: bool, refused: str) -> None:
     if not incremental:
         con.execute(f"create or replace temp view _identity_refused_add as {new}")
         return
-    redone = f"(select record_key from {inc.RECLUSTER} union all select record_key from {inc.GONE})"
+    redone = f"(select record_id from {inc.RECLUSTER} union all select record_id from {inc.GONE})"
     dirty = _in(inc.DIRTY)
     rule_diff = f"(select * from {inc.RULES_DEL} union all select * from {inc.RULES_ADD})"
     old = f"""
         select * from {cfg.REFUSED_EDGES}
-        where not conflict and (record_key_l in {redone} or record_key_r in {redone})
+        where not conflict and (record_id_l in {redone} or record_id_r in {redone})
         union all
-        select * from {cfg.REFUSED_EDGES} where conflict and (record_key_l in {dirty} or record_key_r in {dirty})
+        select * from {cfg.REFUSED_EDGES} where conflict and (record_id_l in {dirty} or record_id_r in {dirty})
         union all
-        select c.* from {cfg.REFUSED_EDGES} c semi join {rule_diff} d using (record_key_l, record_key_r, method)
+        select c.* from {cfg.REFUSED_EDGES} c semi join {rule_diff} d using (record_id_l, record_id_r, method)
         where c.conflict"""
     # Rows compared by pair and a hash of the whole row: the re-clustered components of a million
     # records refuse ~900k links, and comparing every column of them took a second per direction.
@@ -88,7 +102,7 @@ def refused_changes(con, incremental: bool, refused: str) -> None:
         con.execute(f"""
             create or replace temp table _identity_refused_{name} as
             select {cols} from _identity_refused_{a}
-            anti join _identity_refused_{b} using (record_key_l, record_key_r, row_hash)""")
+            anti join _identity_refused_{b} using (record_id_l, record_id_r, row_hash)""")
 
 
 def _refused_now(incremental: bool, where: str) -> str:
@@ -112,25 +126,25 @@ def review_rows(con, incremental: bool, match_probability: float, assigned: str,
     if incremental:
         con.execute(f"""
             create or replace temp table {_AFFECTED} as
-            select record_key, {_KEY_COLS} from {inc.RECORDS}
-            where record_key in (select record_key from {inc.NORMALISED} union select record_key from {moved})
-            union all select record_key, {_KEY_COLS} from {inc.GONE}""")
-        affected = f"(record_key_l in {_in(_AFFECTED)} or record_key_r in {_in(_AFFECTED)})"
+            select record_id, {_KEY_COLS} from {inc.RECORDS}
+            where record_id in (select record_id from {inc.NORMALISED} union select record_id from {moved})
+            union all select record_id, {_KEY_COLS} from {inc.GONE}""")
+        affected = f"(record_id_l in {_in(_AFFECTED)} or record_id_r in {_in(_AFFECTED)})"
     reviewed = f"method in ({_REVIEWED_REFUSALS})"
     pairs = f"""
-        select record_key_l, record_key_r, match_probability, 'splink' as match_method,
+        select record_id_l, record_id_r, match_probability, 'splink' as method,
             'probability_band' as reason
         from {inc.EDGES} where method = 'splink' and not link and {affected}
         union all
-        select record_key_l, record_key_r, cast(null as double), 'xref', 'xref_contradicted_by_name'
+        select record_id_l, record_id_r, cast(null as double), 'xref', 'xref_contradicted_by_name'
         from {inc.EDGES} where method = 'xref' and not link and {affected}
         union all
-        select record_key_l, record_key_r, match_probability, method, reason
+        select record_id_l, record_id_r, match_probability, method, reason
         from ({_refused_now(incremental, f"{reviewed} and {affected}")})"""
     if incremental:
         pairs += f"""
         union all
-        select record_key_l, record_key_r, match_probability, method, reason
+        select record_id_l, record_id_r, match_probability, method, reason
         from _identity_refused_add where {reviewed} and not {affected}"""
     con.execute(f"create or replace temp table _identity_pairs as {pairs}")
     # company of every pair end: this run's for re-clustered records, the crosswalk's for the others
@@ -138,24 +152,30 @@ def review_rows(con, incremental: bool, match_probability: float, assigned: str,
     if incremental:
         company = "coalesce(a.company_id, c.company_id)"
         crosswalk = f"left join {cfg.CROSSWALK} c using ({_KEY_COLS})"
-    ends = "(select record_key_l from _identity_pairs union all select record_key_r from _identity_pairs)"
+    ends = "(select record_id_l from _identity_pairs union all select record_id_r from _identity_pairs)"
     con.execute(f"""
         create or replace temp table _identity_ends as
-        select r.record_key, {", ".join(f"r.{c}" for c in _KEY)}, r.company_name, {company} as company_id
-        from (select * from {inc.RECORDS} where record_key in {ends}) r
-        left join {assigned} a using (record_key) {crosswalk}""")
+        select r.record_id, r.record_key, {", ".join(f"r.{c}" for c in _KEY)}, r.company_name,
+            {company} as company_id
+        from (select * from {inc.RECORDS} where record_id in {ends}) r
+        left join {assigned} a using (record_id) {crosswalk}""")
     sides = [
         f"{side}.{c} as {prefix}_{c}"
         for side, prefix in (("a", "left"), ("b", "right"))
         for c in (*_KEY, "company_name", "company_id")
     ]
+    left, right = _key_order("x", "y")
     con.execute(f"""
         create or replace temp table _identity_review_rows as
-        select {", ".join(sides)}, p.match_probability, p.match_method, p.reason
-        from _identity_pairs p
-        join _identity_ends a on a.record_key = p.record_key_l
-        join _identity_ends b on b.record_key = p.record_key_r
-        where p.reason <> 'probability_band' or a.company_id <> b.company_id""")
+        select {", ".join(sides)}, e.match_probability, e.method as match_method, e.reason
+        from (
+            select {left} as record_id_l, {right} as record_id_r, e.* exclude (record_id_l, record_id_r)
+            from _identity_pairs e
+            join _identity_ends x on x.record_id = e.record_id_l join _identity_ends y on y.record_id = e.record_id_r
+        ) e
+        join _identity_ends a on a.record_id = e.record_id_l
+        join _identity_ends b on b.record_id = e.record_id_r
+        where e.reason <> 'probability_band' or a.company_id <> b.company_id""")
     if incremental:
         left, right = (
             ", ".join(f"{t}.{c} as {side}_{c}" for c in _KEY) for t, side in (("a", "left"), ("b", "right"))
@@ -163,10 +183,10 @@ def review_rows(con, incremental: bool, match_probability: float, assigned: str,
         con.execute(f"""
             create or replace temp table _identity_review_gone as
             select {left}, {right}, d.method, d.reason from _identity_refused_del d
-            join {inc.RECORDS} a on a.record_key = d.record_key_l
-            join {inc.RECORDS} b on b.record_key = d.record_key_r
+            join {inc.RECORDS} a on a.record_id = d.record_id_l
+            join {inc.RECORDS} b on b.record_id = d.record_id_r
             where d.{reviewed}
-                and d.record_key_l not in {_in(_AFFECTED)} and d.record_key_r not in {_in(_AFFECTED)}""")
+                and d.record_id_l not in {_in(_AFFECTED)} and d.record_id_r not in {_in(_AFFECTED)}""")
 
 
 def write(con, incremental: bool, settings, resolved_at: datetime) -> None:

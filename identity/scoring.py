@@ -7,7 +7,7 @@ in-memory DuckDB connection: it never shares statement state with the warehouse 
 Incremental scoring compares only new/changed records: against each other (`predict_within`) and
 against the unchanged ones that share a blocking key with one of them (`predict_between`; the
 others could not be paired, and handing Splink a million of them costs more than the scoring).
-Pairs come back by record key, `record_key_l` < `record_key_r`.
+Pairs come back by record id, `record_id_l` < `record_id_r` (orders that matter follow the keys).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def model_settings() -> dict:
     return creator.get_settings("duckdb").as_dict()
 
 
-def splink_frame_sql(records: str, id_: str = "rid") -> str:
+def splink_frame_sql(records: str, id_: str = "record_id") -> str:
     """What Splink sees of the records of table `records` (unique_id = its column `id_`)."""
     # `name_prefix` only serves blocking (typos after the 3rd character)
     return f"""
@@ -91,12 +91,11 @@ def splink_frame(records: pd.DataFrame) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.register("records", records)
-        return con.execute(splink_frame_sql("records")).df()
+        return con.execute(splink_frame_sql("records", "rid")).df()
     finally:
         con.close()
 
 
-_IDS = "_identity_splink_ids"  # record_key -> the integer unique_id Splink gets, changed or not
 _UNITS = {"bytes": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 _UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 
@@ -131,50 +130,34 @@ def _shares_block(rule: str, new: str) -> str:
     return f"({cols}) in (select {cols} from {new})"
 
 
-def _mark_candidates(con, records: str, changed: str, model_path: Path) -> None:
-    """_IDS for an incremental run: the changed records, and the unchanged ones that share a
-    blocking key with one of them under the model's own blocking rules: `predict_between` can
-    pair no others."""
+def _changed_and_candidates(con, records: str, changed: str, model_path: Path) -> tuple[pa.Table, pa.Table]:
+    """Splink frames of the changed records and of the unchanged ones that share a blocking key
+    with one of them under the model's own blocking rules (`predict_between` can pair no others)."""
     rules = json.loads(Path(model_path).read_text(encoding="utf-8"))["blocking_rules_to_generate_predictions"]
-    frame = splink_frame_sql(records, "record_key")
-    # changed records first, then their frame: the name grams of a million records are not free
-    changed_records = f"(select * from {records} where record_key in (select record_key from {changed}))"
-    con.execute(f"""
-        create or replace temp table _identity_splink_new as
-        {splink_frame_sql(changed_records, "record_key")}""")
+    # the changed records first, then their frame: name grams for a million records are not free
+    changed_records = f"(select * from {records} where record_id in (select record_id from {changed}))"
+    con.execute(f"create or replace temp table _identity_splink_new as {splink_frame_sql(changed_records)}")
     shared = " or ".join(_shares_block(rule["blocking_rule"], "_identity_splink_new") for rule in rules)
-    con.execute(f"""
-        create or replace temp table {_IDS} as
-        select record_key, row_number() over () - 1 as unique_id, changed
-        from (
-            select record_key, true as changed from {changed}
-            union all
-            select unique_id, false from ({frame}) r
-            where unique_id not in (select record_key from {changed}) and ({shared})
-        )""")
+    unchanged = f"(select * from {records} where record_id not in (select record_id from {changed}))"
+    candidates = arrow(con.execute(f"select * from ({splink_frame_sql(unchanged)}) r where {shared}"))
+    return arrow(con.execute("select * from _identity_splink_new")), candidates
 
 
 def score_pairs(
     con, records: str, out: str, model_path: Path, threshold: float, changed: str | None = None
 ) -> tuple[int, int]:
-    """Score record pairs with Splink into the temp table `out` (`record_key_l` < `record_key_r`,
+    """Score record pairs with Splink into the temp table `out` (`record_id_l` < `record_id_r`,
     `match_probability` >= threshold); returns (pairs, records scored).
 
-    con: the connection holding table `records`; `changed`: a table of the `record_key`s of new or
+    con: the connection holding table `records`; `changed`: a table of the `record_id`s of new or
     changed records (only pairs with at least one of them are scored), None scores all records."""
     import duckdb
     from splink import DuckDBAPI, Linker
 
     if changed is None:
-        con.execute(
-            f"create or replace temp table {_IDS} as "
-            f"select record_key, row_number() over () - 1 as unique_id, true as changed from {records}"
-        )
+        new, old = arrow(con.execute(splink_frame_sql(records))), None
     else:
-        _mark_candidates(con, records, changed, model_path)
-    frame = splink_frame_sql(f"{_IDS} i join {records} r using (record_key)", "i.unique_id")
-    new = arrow(con.execute(f"{frame} where i.changed"))
-    old = arrow(con.execute(f"{frame} where not i.changed")) if changed is not None else None
+        new, old = _changed_and_candidates(con, records, changed, model_path)
     pairs = [
         pa.table(
             {
@@ -212,11 +195,9 @@ def score_pairs(
     con.register("_identity_pairs", pa.concat_tables(pairs, promote_options="permissive"))
     con.execute(f"""
         create or replace temp table {out} as
-        select distinct least(a.record_key, b.record_key) as record_key_l,
-            greatest(a.record_key, b.record_key) as record_key_r, p.match_probability
-        from _identity_pairs p join {_IDS} a on a.unique_id = p.l join {_IDS} b on b.unique_id = p.r""")
+        select distinct least(l, r) as record_id_l, greatest(l, r) as record_id_r, match_probability
+        from _identity_pairs""")
     con.unregister("_identity_pairs")
-    con.execute(f"drop table {_IDS}")
     return con.execute(f"select count(*) from {out}").fetchall()[0][0], new.num_rows
 
 

@@ -63,6 +63,21 @@ GROUPS = [
     )
 ]
 NEW_FIRST = {"account_id": "G0", "account_name": "ジーグループ商事", "website": "g-group.co.jp"}
+# One name + domain group whose records disagree on everything else (no Splink pair): L1-L2 is a
+# conflict, so L2 stands alone. Deleting L1 moves the group's edges to L2: L2-L3 now joins two
+# components that no changed record belongs to.
+_L = {"account_name": "エルグループ", "website": "l-group.co.jp"}
+RECENTRED = [
+    _L | {"account_id": "L1", "corporate_number": _corp("888888888888"), "prefecture": "北海道"},
+    _L
+    | {
+        "account_id": "L2",
+        "corporate_number": _corp("999999999999"),
+        "prefecture": "沖縄県",
+        "phone": "0988888888",
+    },
+    _L | {"account_id": "L3", "prefecture": "東京都", "phone": "0355555555", "industry": "it"},
+]
 # Two companies sharing domain, phone and more, with dissimilar names: each lead joins its account
 # by name, and Splink links across. The first run refuses the cross links for the two numbers;
 # after R1 loses its number the second refuses them for the names: same companies, other reason.
@@ -96,7 +111,8 @@ def _first_and_second(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
         REASONS["stg_sfa__accounts"][1],
     ]
     first["stg_sfa__accounts"] = pd.concat(
-        [first["stg_sfa__accounts"], pd.DataFrame(CORPORATE + GROUPS + numbered)], ignore_index=True
+        [first["stg_sfa__accounts"], pd.DataFrame(CORPORATE + GROUPS + numbered + RECENTRED)],
+        ignore_index=True,
     )
 
     second = {name: frame.copy() for name, frame in frames.items()}
@@ -122,6 +138,7 @@ def _first_and_second(frames: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     # deleted accounts are the targets of cross-references (CS, SFA leads): those edges go too
     accounts = accounts.drop(index=rng.sample(range(len(accounts)), max(2, len(accounts) // 200)))
     groups = [g for g in GROUPS if g["account_id"] != "H1"] + [NEW_FIRST, *REASONS["stg_sfa__accounts"]]
+    groups += RECENTRED[1:]
     second["stg_sfa__accounts"] = pd.concat([accounts, pd.DataFrame(CORPORATE + groups)], ignore_index=True)
     return first, second
 
@@ -151,9 +168,12 @@ def _review(con) -> list[tuple]:
 
 
 def _refused(con) -> list[tuple]:
+    # records are named by their state ids, which a full refresh gives out anew: compare keys
     rows = con.execute(
-        "select record_key_l, record_key_r, method, round(match_probability, 9), reason, conflict "
-        "from core.company_refused_edges"
+        """select a.record_key, b.record_key, e.method, round(e.match_probability, 9), e.reason, e.conflict
+        from core.company_refused_edges e
+        join core.company_record_state a on a.record_id = e.record_id_l
+        join core.company_record_state b on b.record_id = e.record_id_r"""
     ).fetchall()
     return sorted(rows, key=repr)
 
@@ -204,7 +224,8 @@ def test_incremental_run_equals_full_refresh(tmp_path, settings):
         assert _review(con) == _review(ref)
         assert _refused(con) == _refused(ref)
         assert _last_events(con) == _last_events(ref)
-        for key in ("companies", "review_pairs", "edges_refused", "ids_issued", "ids_merged", "ids_split"):
+        same = ("companies", "review_pairs", "edges_refused", "ids_issued", "ids_merged", "ids_split")
+        for key in (*same, "previous_records", "previous_records_kept_id_share"):
             assert stats[key] == reference[key], key
         assert {k: v for k, v in stats.items() if k.startswith("edges_")} == {
             k: v for k, v in reference.items() if k.startswith("edges_")
@@ -213,8 +234,9 @@ def test_incremental_run_equals_full_refresh(tmp_path, settings):
         # the evidence the hand-made changes were about
         assert got["ma|leads|N1"][0] == got["sfa|account|A2"][0] != got["sfa|account|A1"][0]
         unique = con.execute(
-            """select count(*) from core.company_rule_edges
-            where method = 'name_unique' and record_key_l like 'ma|leads|U%'"""
+            """select count(*) from core.company_rule_edges e
+            join core.company_record_state s on s.record_id = e.record_id_l
+            where e.method = 'name_unique' and s.record_key like 'ma|leads|U%'"""
         ).fetchall()[0][0]
         assert unique == 0
         conflicts = {(a, b) for a, b, m, *_ in _refused(con) if m == "name_domain"}
@@ -223,6 +245,8 @@ def test_incremental_run_equals_full_refresh(tmp_path, settings):
         refusal = {(a, b): reason for a, b, _, _, reason, _ in _refused(con)}
         assert refusal[("ma|leads|RU1", "ma|leads|SW1")] == "names_dissimilar"
         assert got["ma|leads|RU1"][0] == before["ma|leads|RU1"][0] != before["ma|leads|SW1"][0]
+        assert before["sfa|account|L2"][0] != before["sfa|account|L3"][0]
+        assert got["sfa|account|L2"][0] == got["sfa|account|L3"][0]
 
         # a run with nothing new carries everything over
         again = resolve_companies(con, settings=settings)
