@@ -56,21 +56,19 @@ class Clusters:
 
 
 _CHUNK = 500_000  # edges turned into Python objects at a time (a full run has millions)
+_REASONS = ("corporate_number_conflict", "steward_cannot_link", "names_dissimilar")
 
 
-def _in_order(edges: pd.DataFrame):
-    """Chunks of (l, r, method, probability) lists, strongest first, in a total order (method last:
-    two rules can link the same pair with equal priority), so the outcome never depends on the
-    order the edges arrive in, only on the edges themselves. Sorted as arrays."""
-    methods = edges["method"].astype("category")
-    names = list(methods.cat.categories)
-    codes = methods.cat.codes.to_numpy()
+def _in_order(edges: pd.DataFrame, codes: np.ndarray):
+    """Chunks of (l, r, method code, probability) lists, strongest first, in a total order (method
+    last: two rules can link the same pair with equal priority), so the outcome never depends on
+    the order the edges arrive in, only on the edges themselves. Sorted as arrays."""
     left, right = edges["l"].to_numpy(dtype="int64"), edges["r"].to_numpy(dtype="int64")
     p = edges["match_probability"].to_numpy(dtype="float64")
     order = np.lexsort((codes, right, left, -p, edges["priority"].to_numpy()))  # last key sorts first
     for start in range(0, len(order), _CHUNK):
         i = order[start : start + _CHUNK]
-        yield left[i].tolist(), right[i].tolist(), [names[c] for c in codes[i]], p[i].tolist()
+        yield left[i].tolist(), right[i].tolist(), codes[i].tolist(), p[i].tolist()
 
 
 def cluster_records(
@@ -100,12 +98,17 @@ def cluster_records(
     def forbidden(ra: int, rb: int) -> bool:
         return any(find(x) == rb for x in forbid.get(ra, ()))
 
-    method: list[str | None] = [None] * n
+    # Methods as codes in the loop: a million refusals as tuples of strings cost a second to frame.
+    methods = edges["method"].astype("category")
+    method_names = list(methods.cat.categories)
+    splink = method_names.index("splink") if "splink" in method_names else -1
+    conflict, cannot, dissimilar = range(len(_REASONS))
+    method: list[int | None] = [None] * n
     prob: list[float | None] = [None] * n
-    refused: list[tuple] = []
+    refused: list[float] = []  # flat: l, r, method code, probability, reason code per refusal
     # The loop body is the hot path of a full run (millions of edges): `find` is written out.
-    for lefts, rights, methods, probs in _in_order(edges):
-        for left, right, m, p in zip(lefts, rights, methods, probs, strict=True):
+    for lefts, rights, codes, probs in _in_order(edges, methods.cat.codes.to_numpy()):
+        for left, right, m, p in zip(lefts, rights, codes, probs, strict=True):
             ra = left
             while parent[ra] != ra:
                 parent[ra] = ra = parent[parent[ra]]
@@ -114,13 +117,13 @@ def cluster_records(
                 parent[rb] = rb = parent[parent[rb]]
             if ra != rb:
                 if corp[ra] and corp[rb] and corp[ra] != corp[rb]:
-                    refused.append((left, right, m, p, "corporate_number_conflict"))
+                    refused.extend((left, right, m, p, conflict))
                     continue
                 if forbid and (forbidden(ra, rb) or forbidden(rb, ra)):
-                    refused.append((left, right, m, p, "steward_cannot_link"))
+                    refused.extend((left, right, m, p, cannot))
                     continue
-                if m == "splink" and not _names_compatible(names[ra], names[rb]):
-                    refused.append((left, right, m, p, "names_dissimilar"))
+                if m == splink and not _names_compatible(names[ra], names[rb]):
+                    refused.extend((left, right, m, p, dissimilar))
                     continue
                 if size[ra] < size[rb]:
                     ra, rb = rb, ra
@@ -137,23 +140,22 @@ def cluster_records(
     labels = [find(i) for i in range(n)]
     return Clusters(
         labels=labels,
-        method=[m or "singleton" for m in method],
+        method=["singleton" if m is None else method_names[m] for m in method],
         probability=prob,
-        refused=_frame(refused),
+        refused=_frame(refused, method_names),
     )
 
 
-def _frame(refused: list[tuple]) -> pd.DataFrame:
-    # column by column: a full run refuses about a million links, and a frame built from that
-    # many tuples of strings took a second
-    left, right, method, p, reason = zip(*refused, strict=True) if refused else ((),) * 5
+def _frame(refused: list[float], method_names: list[str]) -> pd.DataFrame:
+    # every value of a refusal is a number exactly representable as a double: one array, 5 columns
+    rows = np.array(refused, dtype="float64").reshape(-1, 5)
     return pd.DataFrame(
         {
-            "l": np.array(left, dtype="int64"),
-            "r": np.array(right, dtype="int64"),
-            "method": pd.Categorical(method),
-            "match_probability": np.array(p, dtype="float64"),
-            "reason": pd.Categorical(reason),
+            "l": rows[:, 0].astype("int64"),
+            "r": rows[:, 1].astype("int64"),
+            "method": pd.Categorical.from_codes(rows[:, 2].astype("int64"), categories=method_names),
+            "match_probability": rows[:, 3],
+            "reason": pd.Categorical.from_codes(rows[:, 4].astype("int64"), categories=list(_REASONS)),
         }
     )
 

@@ -94,15 +94,17 @@ def _name_unique_sql(records: str, id_: str) -> str:
     # Whether a name is unique depends on every record of that name: one new record with another
     # domain makes it ambiguous (`records` holds all records of each name it holds).
     return f"""
+        with names as (
+            select name_key from {records} where name_key is not null group by name_key
+            having count(distinct domain) <= 1 and count(distinct prefecture) <= 1
+                and count(distinct corporate_number) <= 1 and count(*) > 1
+        )
         select first_id as l, {id_} as r, 'name_unique' as method, true as accepted
         from (
-            select {id_}, first_value({id_}) over (partition by name_key order by record_key) as first_id,
-                count(distinct domain) over (partition by name_key) <= 1
-                    and count(distinct prefecture) over (partition by name_key) <= 1
-                    and count(distinct corporate_number) over (partition by name_key) <= 1 as unique_name
-            from {records} where name_key is not null
+            select {id_}, first_value({id_}) over (partition by name_key order by record_key) as first_id
+            from {records} semi join names using (name_key)
         )
-        where unique_name and {id_} <> first_id"""
+        where {id_} <> first_id"""
 
 
 def _xref_sql(min_similarity: float, records: str, changed: str | None, id_: str) -> str:
@@ -113,13 +115,18 @@ def _xref_sql(min_similarity: float, records: str, changed: str | None, id_: str
     source, scope, ctes = records, "", ""
     if changed:
         changed_ids = f"(select record_id from {changed})"
-        changed_keys = f"(select record_key from {records} where {id_} in {changed_ids})"
+        # a record names a changed one by its id column: compared as is, no key built per record
         naming = " or ".join(
-            f"""(source_system = '{sys_l}' and source_entity = '{ent_l}'
-                and {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} in {changed_keys})"""
+            f"""(source_system = '{sys_l}' and source_entity = '{ent_l}' and {col} in (
+                select source_record_id from changed_records
+                where source_system = '{sys_r}' and source_entity = '{ent_r}'))"""
             for sys_l, ent_l, col, sys_r, ent_r in _XREFS
         )
-        ctes = f"source as materialized (select * from {records} where {id_} in {changed_ids} or {naming}),"
+        ctes = f"""
+            changed_records as materialized (select * from {records} where {id_} in {changed_ids}),
+            source as materialized (
+                select * from {records} where {id_} in (select {id_} from changed_records) or {naming}
+            ),"""
         source, scope = "source", f" and (l in {changed_ids} or r in {changed_ids})"
     refs = " union all ".join(
         f"""select {id_} as l, {record_key_sql(f"'{sys_r}'", f"'{ent_r}'", col)} as target

@@ -19,7 +19,8 @@ something (the first record of a rule group, the clustering's tie-breaks) follow
   RULES_NEW   the rebuilt rule edges;  RULES_DROP  the cached ones they replace
   SCORED      this run's Splink pairs;  STEWARD  the steward links between current records
   *_DEL, *_ADD  the rows an incremental run removes from and adds to each edge cache
-  RECLUSTER   the records to cluster again, with `local` (their position in key order)
+  RECLUSTER   the records to cluster again (what the clustering reads of them, and `local`: their
+              position in key order)
   EDGES       this run's edges of every kind with a record in RECLUSTER or NORMALISED
 A run computes in these tables and changes `core` only at the end, in one transaction (`apply`):
 DuckDB plans a query on a table made inside the open transaction as if the table were empty.
@@ -198,7 +199,7 @@ def rule_scope(con) -> None:
     # the records of touched names and numbers, read once: every touched group is among them
     con.execute(f"""
         create or replace temp table _identity_scoped as
-        select * from {RECORDS}
+        select record_id, record_key, {_MATCH_KEYS} from {RECORDS}
         where corporate_number in (select corporate_number from {TOUCHED})
             or name_key in (select name_key from {TOUCHED})""")
     members = touched_members_sql("_identity_scoped", TOUCHED)
@@ -272,8 +273,8 @@ def mark_recluster(con, incremental: bool, match_probability: float) -> int:
             or component in (select component from _identity_components)"""
     con.execute(f"""
         create or replace temp table {RECLUSTER} as
-        select record_id, record_key, corporate_number,
-            row_number() over (order by record_key) - 1 as local
+        select record_id, record_key, source_system, source_entity, source_record_id, corporate_number,
+            name_key, row_number() over (order by record_key) - 1 as local
         from {RECORDS} where {where}""")
     return con.execute(f"select count(*) from {RECLUSTER}").fetchall()[0][0]
 

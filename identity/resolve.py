@@ -40,6 +40,7 @@ from identity.steward import read_steward_links, steward_pairs
 
 ASSIGNED = "_identity_assigned"  # record_id -> company_id, match method, probability, component
 REFUSED = "_identity_refused"  # links this run's clustering refused
+_PREVIOUS = "_identity_previous"  # the crosswalk rows of the re-clustered records before this run
 _KEY = ("source_system", "source_entity", "source_record_id")
 _KEY_COLS = ", ".join(_KEY)
 _CROSSWALK_COLS = f"{_KEY_COLS}, company_id, match_method, match_probability"
@@ -93,8 +94,7 @@ def _cluster(con) -> tuple[list[str], object]:
     """Cluster the RECLUSTER records on their links; returns (their keys in `local` order, Clusters)."""
     recs = arrow(
         con.execute(f"""
-            select k.record_key, k.corporate_number, r.name_key
-            from {inc.RECLUSTER} k join {inc.RECORDS} r using (record_id) order by k.local""")
+            select record_key, corporate_number, name_key from {inc.RECLUSTER} order by local""")
     )
     # RECLUSTER is a union of whole components: a link with one record in it has both, unless the
     # two corporate numbers conflict (such links join nothing: review.mark_conflicts refuses them).
@@ -128,12 +128,12 @@ def _assign_ids(con, keys: list[str], clusters, first_run: bool, stats: dict) ->
     previous: dict[str, str] = {}
     issued_at: dict[str, object] = {}
     if not first_run:
-        previous = dict(
-            con.execute(f"""
-                select r.record_key, c.company_id
-                from (select * from {inc.RECORDS} semi join {inc.RECLUSTER} using (record_id)) r
-                join {cfg.CROSSWALK} c using ({_KEY_COLS})""").fetchall()
-        )
+        # the crosswalk rows of the re-clustered records, read once (also compared in _crosswalk_rows)
+        con.execute(f"""
+            create or replace temp table {_PREVIOUS} as
+            select r.record_id, r.record_key, c.company_id, c.match_method, c.match_probability
+            from {inc.RECLUSTER} r join {cfg.CROSSWALK} c using ({_KEY_COLS})""")
+        previous = dict(con.execute(f"select record_key, company_id from {_PREVIOUS}").fetchall())
         issued_at = dict(
             con.execute(
                 f"select company_id, min(\"at\") from {cfg.HISTORY} where event = 'issued' group by 1"
@@ -184,7 +184,7 @@ def _crosswalk_rows(con, incremental: bool, first_run: bool, stats: dict) -> Non
     rows = f"""
         select a.record_id, {", ".join(f"r.{c}" for c in _KEY)}, a.company_id, a.match_method,
             a.match_probability
-        from {ASSIGNED} a join {inc.RECORDS} r using (record_id)"""
+        from {ASSIGNED} a join {inc.RECLUSTER} r using (record_id)"""
     seen = moved = 0
     if first_run:
         con.execute(f"create or replace temp table _identity_crosswalk_rows as {rows}")
@@ -193,7 +193,7 @@ def _crosswalk_rows(con, incremental: bool, first_run: bool, stats: dict) -> Non
             create or replace temp table _identity_compared as
             select n.*, c.company_id as previous_company_id, c.match_method as previous_method,
                 c.match_probability as previous_probability
-            from ({rows}) n left join {cfg.CROSSWALK} c using ({_KEY_COLS})""")
+            from ({rows}) n left join {_PREVIOUS} c using (record_id)""")
         differs = """company_id is distinct from previous_company_id or match_method is distinct from previous_method
             or match_probability is distinct from previous_probability"""
         keep = "" if not incremental else f"where {differs}"

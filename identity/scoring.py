@@ -73,11 +73,13 @@ def model_settings() -> dict:
     return creator.get_settings("duckdb").as_dict()
 
 
-def splink_frame_sql(records: str, id_: str = "record_id") -> str:
-    """What Splink sees of the records of table `records` (unique_id = its column `id_`)."""
+def splink_frame_sql(records: str, id_: str = "record_id", grams: bool = True) -> str:
+    """What Splink sees of the records of table `records` (unique_id = its column `id_`); without
+    `grams` the columns blocking needs, cheap to compute for every record."""
     # `name_prefix` only serves blocking (typos after the 3rd character)
+    name_grams = f"{name_grams_sql('name_key')} as name_grams," if grams else ""
     return f"""
-        select {id_} as unique_id, name_key, {name_grams_sql("name_key")} as name_grams,
+        select {id_} as unique_id, name_key, {name_grams}
             case when length(name_key) >= 3 then left(name_key, 3) end as name_prefix,
             domain, corporate_number, phone, prefecture, cast(employees_log as double) as employees_log,
             industry
@@ -139,8 +141,11 @@ def _changed_and_candidates(con, records: str, changed: str, model_path: Path) -
     con.execute(f"create or replace temp table _identity_splink_new as {splink_frame_sql(changed_records)}")
     shared = " or ".join(_shares_block(rule["blocking_rule"], "_identity_splink_new") for rule in rules)
     unchanged = f"(select * from {records} where record_id not in (select record_id from {changed}))"
-    candidates = arrow(con.execute(f"select * from ({splink_frame_sql(unchanged)}) r where {shared}"))
-    return arrow(con.execute("select * from _identity_splink_new")), candidates
+    found = f"select unique_id from ({splink_frame_sql(unchanged, grams=False)}) r where {shared}"
+    candidates = f"(select * from {records} where record_id in ({found}))"
+    return arrow(con.execute("select * from _identity_splink_new")), arrow(
+        con.execute(splink_frame_sql(candidates))
+    )
 
 
 def score_pairs(
