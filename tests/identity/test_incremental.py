@@ -86,7 +86,7 @@ REASONS = {
     "stg_sfa__accounts": [
         {"account_id": "R1", "account_name": "アルファベータ", "website": "shared.co.jp", **_SHARED},
         {"account_id": "S1", "account_name": "ゼットワイ", "website": "shared.co.jp", **_SHARED}
-        | {"corporate_number": CORP_B},
+        | {"corporate_number": _corp("121212121212")},
     ],
     "stg_ma__leads": [
         {"lead_id": "RU1", "company_name": "アルファベータ", "email": "u@shared.co.jp", **_SHARED},
