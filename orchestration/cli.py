@@ -76,7 +76,8 @@ def run_pipeline(
 ):
     """Materialize every asset through the one Definitions, in this process, for a range of
     extract dates (default: every date folder in the landing zone). Returns the Dagster result.
-    `full_refresh` rebuilds dbt's incremental models from scratch (after a change to their SQL)."""
+    `full_refresh` rebuilds dbt's incremental models and identity from scratch (after a change to
+    their SQL or code)."""
     from dagster import DagsterInstance
 
     from orchestration import triggers
@@ -97,7 +98,7 @@ def run_pipeline(
         "ssot/trigger": trigger,
     }
     if full_refresh:
-        tags[triggers.DBT_FULL_REFRESH_TAG] = "true"
+        tags[triggers.FULL_REFRESH_TAG] = "true"
     instance = DagsterInstance.get()
     return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
 
@@ -251,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild dbt's incremental staging tables from raw (needed after changing their SQL)",
+        help="rebuild dbt's incremental tables and identity from scratch (after changing their code)",
     )
     r.add_argument("--trigger", default="manual", help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_run)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 TRIGGERS = ("manual", "schedule", "sensor", "backfill", "test")
-# A run tagged `ssot/dbt_full_refresh=true` (`ssot run --full-refresh`, or a tag added when
-# launching in the UI) rebuilds dbt's incremental models from scratch.
-DBT_FULL_REFRESH_TAG = "ssot/dbt_full_refresh"
+# A run tagged `ssot/full_refresh=true` (`ssot run --full-refresh`, or a tag added when launching
+# in the UI) rebuilds what runs incrementally from scratch: dbt's incremental models and identity.
+FULL_REFRESH_TAG = "ssot/full_refresh"
 
 
-def dbt_full_refresh(tags: Mapping[str, str]) -> bool:
-    return tags.get(DBT_FULL_REFRESH_TAG, "").lower() == "true"
+def full_refresh(tags: Mapping[str, str]) -> bool:
+    return tags.get(FULL_REFRESH_TAG, "").lower() == "true"
 
 
 def trigger_of(tags: Mapping[str, str]) -> str:

@@ -150,8 +150,8 @@ def test_running_again_changes_nothing(t_warehouse):
 
 
 def test_full_refresh_rebuilds_the_incremental_models_to_the_same_tables(t_warehouse):
-    """`ssot run --full-refresh` (after a change to an incremental model's SQL) rebuilds dbt's
-    incremental staging tables from raw; on unchanged data every table is what it was."""
+    """`ssot run --full-refresh` (after a change to incremental code) rebuilds dbt's incremental
+    staging tables from raw and identity from scratch; on unchanged data every table is what it was."""
     from orchestration.cli import run_pipeline
 
     with t_warehouse.connect() as con:
@@ -163,3 +163,8 @@ def test_full_refresh_rebuilds_the_incremental_models_to_the_same_tables(t_wareh
     assert sorted(t for t in before if before[t] != after.get(t)) == []
     run_results = t_warehouse.data_dir / "dbt_artifacts" / result.run_id / "staging" / "run_results.json"
     assert json.loads(run_results.read_text(encoding="utf-8"))["args"]["full_refresh"] is True
+    with t_warehouse.connect() as con:
+        (stats,) = con.execute(
+            "select stats_json from core.company_resolution_runs order by resolved_at desc limit 1"
+        ).fetchone()
+    assert json.loads(stats)["incremental"] is False

@@ -68,7 +68,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) 
         if state.exists():
             shutil.copy2(state, target / "partial_parse.msgpack")
             break
-    args = ["build", "--full-refresh"] if triggers.dbt_full_refresh(context.run.tags) else ["build"]
+    args = ["build", "--full-refresh"] if triggers.full_refresh(context.run.tags) else ["build"]
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
     yield from invocation.stream()
     if (target / "partial_parse.msgpack").exists():

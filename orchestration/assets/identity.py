@@ -7,6 +7,7 @@ Reads the staging views, writes `core.company_crosswalk`, `core.company_id_histo
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from orchestration import triggers
 from orchestration.assets.dbt import dbt_staging
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WRITER_POOL
@@ -51,7 +52,7 @@ def resolve_companies(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     from identity import resolve_companies as resolve
 
     with warehouse.connect() as con:
-        stats = resolve(con, log=context.log)
+        stats = resolve(con, log=context.log, full_refresh=triggers.full_refresh(context.run.tags))
     metadata = {k: v for k, v in (stats or {}).items() if isinstance(v, (int, float, str, bool))}
     yield dg.MaterializeResult(asset_key=["core", "company_crosswalk"], metadata=metadata)
     yield dg.MaterializeResult(asset_key=["core", "company_id_history"])
