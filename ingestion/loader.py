@@ -7,11 +7,11 @@ value parsing is `timeparse.py`; the contract itself is `contracts.py` (never co
 
 Decisions (documented because auditors and operators depend on them):
 - A file's raw rows, quarantine rows and ledger row commit together. CSV and JSONL files of one
-  entity, header (JSONL: key list) and compression are loaded in batches (one multi-file DuckDB scan and one transaction
-  for up to BATCH_BYTES of files): per-file statements and commits, not rows, were the cost of a
-  daily landing. A file the batch scan cannot vouch for, and every file of a batch that raises
-  (rolled back whole), is then loaded alone in its own transaction; there an exception rolls the
-  file back and a `failed` ledger row is written afterwards.
+  entity, header (JSONL: key list) and compression are loaded in batches (one multi-file DuckDB
+  scan and one transaction for up to BATCH_BYTES of files): per-file statements and commits, not
+  rows, were the cost of a daily landing. A file the batch scan cannot vouch for, and every file
+  of a batch that raises (rolled back whole), is then loaded alone in its own transaction; there
+  an exception rolls the file back and a `failed` ledger row is written afterwards.
 - Idempotency key: the sha256 of the file bytes per (system, entity). Content already `loaded`
   arriving under another path (another day's folder, another file name) gets ONE
   `skipped_duplicate` ledger row for that path. A path whose current content already has a
