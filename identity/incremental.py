@@ -42,6 +42,7 @@ from identity.clustering import conflict_sql
 from identity.edges import touched_members_sql
 from identity.records import (
     RECORD_COLUMNS,
+    columns_of,
     normalisation_key,
     normalise_into,
     raw_rows_sql,
@@ -96,14 +97,9 @@ def run_key(settings: cfg.IdentitySettings) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def columns_of(con, qualified: str) -> set[str]:
-    """The column names of a table (empty when there is no such table)."""
-    schema, name = qualified.split(".")
-    rows = con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchall()
-    return {r[0] for r in rows}
+def ids_in(table: str, column: str = "record_id") -> str:
+    """SQL subquery of the record ids in a working table (for `record_id in ...`)."""
+    return f"(select {column} from {table})"
 
 
 def previous_state(con, key: str) -> tuple[bool, bool]:

@@ -137,7 +137,8 @@ MATCH_ATTRIBUTES = (
 )
 
 
-def _relation_columns(con, relation: str) -> set[str]:
+def columns_of(con, relation: str) -> set[str]:
+    """The column names of a table or view (empty when there is no such relation)."""
     schema, name = relation.split(".", 1)
     rows = con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
@@ -147,7 +148,7 @@ def _relation_columns(con, relation: str) -> set[str]:
 
 
 def _source_sql(con, src: CompanySource) -> str | None:
-    present = _relation_columns(con, src.relation)
+    present = columns_of(con, src.relation)
     if not present:
         return None  # no such relation yet: an installation without that system so far
     select = [f"'{src.source_system}' as source_system", f"'{src.source_entity}' as source_entity"]

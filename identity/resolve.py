@@ -33,7 +33,7 @@ from identity import incremental as inc
 from identity import review
 from identity.clustering import cluster_records, component_labels, conflict_sql
 from identity.edges import METHODS, PRIORITY, rule_edges_sql
-from identity.records import arrow
+from identity.records import arrow, columns_of
 from identity.registry import assign_company_ids, flatten_redirects
 from identity.scoring import score_pairs
 from identity.steward import read_steward_links, steward_pairs
@@ -52,10 +52,6 @@ def _scalar(con, sql: str):
 
 def _count(con, sql: str) -> int:
     return _scalar(con, f"select count(*) from ({sql})")
-
-
-def _in(table: str, column: str = "record_id") -> str:
-    return f"(select {column} from {table})"
 
 
 def _rule_edges(con, settings, incremental: bool) -> None:
@@ -332,7 +328,7 @@ def resolve_companies(
     }
     reusable, incremental = inc.previous_state(con, key)
     incremental = incremental and not full_refresh
-    first_run = not (inc.columns_of(con, cfg.CROSSWALK) and inc.columns_of(con, cfg.HISTORY))
+    first_run = not (columns_of(con, cfg.CROSSWALK) and columns_of(con, cfg.HISTORY))
     stats["incremental"] = incremental
     try:
         stats["records_normalised"] = inc.sync_records(con, reusable and not full_refresh, incremental)

@@ -27,10 +27,6 @@ _REVIEWED_REFUSALS = "'steward', 'xref', 'splink'"  # refused rule edges of othe
 _AFFECTED = "_identity_affected"
 
 
-def _in(table: str) -> str:
-    return f"(select record_id from {table})"
-
-
 def _key_order(a: str, b: str) -> tuple[str, str]:
     """SQL of (left, right) record ids of the edge between ends `a` and `b` (aliases with
     `record_id`, `record_key`): a Splink pair is stored by id, but shown and refused in key order
@@ -47,7 +43,7 @@ def mark_conflicts(con, incremental: bool) -> None:
     """CONFLICTS: the links between two different valid corporate numbers (a full run: all of them;
     an incremental one: those of changed records and of rule edges it added; nothing else changed)."""
     if incremental:
-        dirty = _in(inc.DIRTY)
+        dirty = inc.ids_in(inc.DIRTY)
         con.execute(f"""
             create or replace temp table _identity_candidates as
             select record_id_l, record_id_r, method, match_probability from {inc.EDGES}
@@ -81,7 +77,7 @@ def refused_changes(con, incremental: bool, refused: str) -> None:
         con.execute(f"create or replace temp view _identity_refused_add as {new}")
         return
     redone = f"(select record_id from {inc.RECLUSTER} union all select record_id from {inc.GONE})"
-    dirty = _in(inc.DIRTY)
+    dirty = inc.ids_in(inc.DIRTY)
     rule_diff = f"(select * from {inc.RULES_DEL} union all select * from {inc.RULES_ADD})"
     old = f"""
         select * from {cfg.REFUSED_EDGES}
@@ -129,7 +125,7 @@ def review_rows(con, incremental: bool, match_probability: float, assigned: str,
             select record_id, {_KEY_COLS} from {inc.RECORDS}
             where record_id in (select record_id from {inc.NORMALISED} union select record_id from {moved})
             union all select record_id, {_KEY_COLS} from {inc.GONE}""")
-        affected = f"(record_id_l in {_in(_AFFECTED)} or record_id_r in {_in(_AFFECTED)})"
+        affected = f"(record_id_l in {inc.ids_in(_AFFECTED)} or record_id_r in {inc.ids_in(_AFFECTED)})"
     reviewed = f"method in ({_REVIEWED_REFUSALS})"
     pairs = f"""
         select record_id_l, record_id_r, match_probability, 'splink' as method,
@@ -186,7 +182,7 @@ def review_rows(con, incremental: bool, match_probability: float, assigned: str,
             join {inc.RECORDS} a on a.record_id = d.record_id_l
             join {inc.RECORDS} b on b.record_id = d.record_id_r
             where d.{reviewed}
-                and d.record_id_l not in {_in(_AFFECTED)} and d.record_id_r not in {_in(_AFFECTED)}""")
+                and d.record_id_l not in {inc.ids_in(_AFFECTED)} and d.record_id_r not in {inc.ids_in(_AFFECTED)}""")
 
 
 def write(con, incremental: bool, settings, resolved_at: datetime) -> None:
