@@ -279,7 +279,9 @@ def _latest_run_id(dagster_home: Path) -> str | None:
         instance.dispose()
 
 
-def pipeline_profile(data_dir: Path, run_id: str, dates: list[str]) -> dict:
+def pipeline_profile(
+    data_dir: Path, run_id: str, dates: list[str], timeline: list[tuple[float, int]]
+) -> dict:
     """Where the pipeline's time went: Dagster steps, dbt per invocation / per model, the loader."""
     from dagster import DagsterInstance
 
@@ -303,17 +305,17 @@ def pipeline_profile(data_dir: Path, run_id: str, dates: list[str]) -> dict:
         "steps": steps,
         "events_stored": sum(events.values()),
         "events_by_type": dict(events.most_common()),
-        "step_windows": windows,
+        "peak_rss_mib_by_step": peak_rss_by_step(timeline, windows),
         "dbt": dbt_profile(data_dir / "dbt_artifacts" / run_id),
         "loader": loader_profile(data_dir / "warehouse.duckdb", dates),
     }
 
 
-def peak_rss_by_step(m: Measured, profile: dict) -> dict[str, float]:
+def peak_rss_by_step(timeline: list[tuple[float, int]], windows: dict) -> dict[str, float]:
     """MiB: the highest process-tree RSS sampled while each step ran (where the peak comes from)."""
     peaks: dict[str, float] = {}
-    for step, (start, end) in profile.pop("step_windows", {}).items():
-        inside = [rss for t, rss in m.timeline if start <= t <= end]
+    for step, (start, end) in windows.items():
+        inside = [rss for t, rss in timeline if start <= t <= end]
         if inside:
             peaks[step] = round(max(inside) / MIB, 1)
     return peaks
@@ -883,8 +885,7 @@ def run_bench(
     pipe_dir = workdir / "pipeline"
     full = run_pipeline_measured(pipe_dir, data, data.dates[0], data.dates[-1], "run_full")
     run_full = _latest_run_id(pipe_dir / "dagster_home") if (pipe_dir / "dagster_home").exists() else None
-    full_profile = pipeline_profile(pipe_dir, run_full, data.dates) if run_full else {}
-    full_profile["peak_rss_mib_by_step"] = peak_rss_by_step(full, full_profile)
+    full_profile = pipeline_profile(pipe_dir, run_full, data.dates, full.timeline) if run_full else {}
     full_counts = table_row_counts(pipe_dir / "warehouse.duckdb")
     echo(f"        {full.seconds:.1f}s, peak {full.peak_rss_bytes / MIB:.0f} MiB, exit {full.returncode}")
 
@@ -918,8 +919,7 @@ def run_bench(
         incr = run_pipeline_measured(pipe_dir, data, data.next_date, data.next_date, "run_incremental")
         run_incr = _latest_run_id(pipe_dir / "dagster_home")
         if run_incr and run_incr != run_full:
-            incr_profile = pipeline_profile(pipe_dir, run_incr, [data.next_date])
-            incr_profile["peak_rss_mib_by_step"] = peak_rss_by_step(incr, incr_profile)
+            incr_profile = pipeline_profile(pipe_dir, run_incr, [data.next_date], incr.timeline)
         echo(f"        {incr.seconds:.1f}s, peak {incr.peak_rss_bytes / MIB:.0f} MiB, exit {incr.returncode}")
 
     result = assemble(
