@@ -13,12 +13,7 @@ crosswalk as (
 ranked as (
 
     select
-        source_system,
-        source_entity,
-        source_record_id,
-        company_id,
-        match_method,
-        match_probability,
+        *,
         row_number() over (
             partition by source_system, source_entity, source_record_id
             order by resolved_at desc nulls last, company_id
