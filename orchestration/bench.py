@@ -38,6 +38,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -70,8 +71,21 @@ PATH_VARS = (
 # --------------------------------------------------------------------------------------------
 
 
+class Sample(NamedTuple):
+    """One poll of the measured process tree."""
+
+    at: float  # epoch seconds
+    tree_rss: int  # summed RSS of the process and all its descendants
+    main_rss: int  # RSS of the process itself (the Dagster run: in-process steps live here)
+    tree_cpu: float  # user + sys seconds of the tree so far (live descendants + waited-for ones)
+
+
 class TreeMemorySampler(threading.Thread):
-    """Peak of the summed RSS of a process and all its descendants, polled every `interval`."""
+    """Peak of the summed RSS of a process and all its descendants, polled every `interval`.
+
+    The timeline of samples lets `step_resources` say, per Dagster step, where the memory peak sat
+    (in the run process or in a dbt subprocess) and how many CPU seconds the step used.
+    """
 
     def __init__(self, pid: int, interval: float = POLL_SECONDS):
         super().__init__(daemon=True)
@@ -79,30 +93,37 @@ class TreeMemorySampler(threading.Thread):
         self.interval = interval
         self.peak = 0
         self.samples = 0
-        self.timeline: list[tuple[float, int]] = []  # (epoch seconds, tree RSS): peaks per step
+        self.timeline: list[Sample] = []
         self._stop_event = threading.Event()
 
-    def sample(self) -> int:
+    def sample(self) -> Sample | None:
         import psutil
 
         try:
             root = psutil.Process(self.pid)
             procs = [root, *root.children(recursive=True)]
+            main_rss = root.memory_info().rss
+            # children_* hold the descendants already waited for (finished dbt processes).
+            t = root.cpu_times()
+            cpu = t.user + t.system + t.children_user + t.children_system
         except psutil.Error:
-            return 0
-        total = 0
-        for p in procs:
+            return None
+        total = main_rss
+        for p in procs[1:]:
             # A process that exited between listing and reading has nothing to add.
             with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
-        return total
+                t = p.cpu_times()
+                cpu += t.user + t.system
+        return Sample(time.time(), total, main_rss, cpu)
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            rss = self.sample()
-            self.peak = max(self.peak, rss)
-            self.timeline.append((time.time(), rss))
-            self.samples += 1
+            s = self.sample()
+            if s is not None:
+                self.peak = max(self.peak, s.tree_rss)
+                self.timeline.append(s)
+                self.samples += 1
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:
@@ -119,7 +140,7 @@ class Measured:
     log: str
     samples: int = 0
     cpu_seconds: float = 0.0  # user + sys of the whole tree: robust to other load on the machine
-    timeline: list[tuple[float, int]] = field(default_factory=list)
+    timeline: list[Sample] = field(default_factory=list)
 
 
 def measure(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path | None = None) -> Measured:
@@ -279,9 +300,7 @@ def _latest_run_id(dagster_home: Path) -> str | None:
         instance.dispose()
 
 
-def pipeline_profile(
-    data_dir: Path, run_id: str, dates: list[str], timeline: list[tuple[float, int]]
-) -> dict:
+def pipeline_profile(data_dir: Path, run_id: str, dates: list[str], timeline: list[Sample]) -> dict:
     """Where the pipeline's time went: Dagster steps, dbt per invocation / per model, the loader."""
     from dagster import DagsterInstance
 
@@ -305,20 +324,32 @@ def pipeline_profile(
         "steps": steps,
         "events_stored": sum(events.values()),
         "events_by_type": dict(events.most_common()),
-        "peak_rss_mib_by_step": peak_rss_by_step(timeline, windows),
+        **step_resources(timeline, windows),
         "dbt": dbt_profile(data_dir / "dbt_artifacts" / run_id),
         "loader": loader_profile(data_dir / "warehouse.duckdb", dates),
     }
 
 
-def peak_rss_by_step(timeline: list[tuple[float, int]], windows: dict) -> dict[str, float]:
-    """MiB: the highest process-tree RSS sampled while each step ran (where the peak comes from)."""
-    peaks: dict[str, float] = {}
+def step_resources(timeline: list[Sample], windows: dict) -> dict[str, dict[str, float]]:
+    """Per Dagster step, from the samples taken while it ran: the highest process-tree RSS (MiB),
+    the highest RSS of the run process alone (in-process steps, and what earlier steps left in it),
+    and the tree's CPU seconds (CPU / wall says how parallel, or how starved, a step was)."""
+    peak_tree: dict[str, float] = {}
+    peak_main: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for step, (start, end) in windows.items():
-        inside = [rss for t, rss in timeline if start <= t <= end]
-        if inside:
-            peaks[step] = round(max(inside) / MIB, 1)
-    return peaks
+        inside = [s for s in timeline if start <= s.at <= end]
+        if not inside:
+            continue
+        peak_tree[step] = round(max(s.tree_rss for s in inside) / MIB, 1)
+        peak_main[step] = round(max(s.main_rss for s in inside) / MIB, 1)
+        # A dbt process that exits moves its CPU from "live" to "waited-for": never negative.
+        cpu[step] = round(max(0.0, inside[-1].tree_cpu - inside[0].tree_cpu), 1)
+    return {
+        "peak_rss_mib_by_step": peak_tree,
+        "peak_main_process_rss_mib_by_step": peak_main,
+        "cpu_seconds_by_step": cpu,
+    }
 
 
 def dbt_profile(artifacts: Path) -> dict:
@@ -1030,11 +1061,13 @@ def assemble(
             "value": ratios["incremental_vs_full"],
         },
         "pipeline_peak_rss_bytes": {"max": TARGETS["peak_rss_max_bytes"], "value": peak},
-        "pipeline_full_wall_seconds_(demo_proxy_at_S)": {
+    }
+    if scale == "S":
+        # `make demo` runs S: the full build here is its proxy (the demo adds generation + summary).
+        targets["pipeline_full_wall_seconds_(demo_proxy_at_S)"] = {
             "max": TARGETS["demo_wall_max_seconds"],
             "value": full_s,
-        },
-    }
+        }
     for t in targets.values():
         t["met"] = None if t["value"] is None else t["value"] <= t["max"]
     return {

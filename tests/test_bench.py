@@ -169,7 +169,13 @@ def test_bench_runs_every_stage_at_scale_t(tmp_path):
     assert {k for k in pipe_counts if k.startswith("kpi.")} == {
         k for k in base_counts if k.startswith("kpi.")
     }
-    assert stages["pipeline_full"]["profile"]["steps"]["landing__extract_files"] > 0
+    profile = stages["pipeline_full"]["profile"]
+    assert profile["steps"]["landing__extract_files"] > 0
+    # Per step: the tree peak holds the run process's own peak, and the step used some CPU.
+    for step in ("landing__extract_files", "resolve_companies", "dbt_core_and_kpi"):
+        assert profile["peak_rss_mib_by_step"][step] >= profile["peak_main_process_rss_mib_by_step"][step] > 0
+        assert profile["cpu_seconds_by_step"][step] > 0, step
+    assert "pipeline_full_wall_seconds_(demo_proxy_at_S)" not in doc["targets"]  # S only
     assert stages["pipeline_full"]["profile"]["events_stored"] > 0
     assert doc["incremental_date"] > doc["dates"][1]
     assert doc["versions"]["duckdb"].startswith("1.")
