@@ -1,8 +1,9 @@
 """Check implementations: what one check found, before it becomes a `CheckResult`.
 
-`gx.py` runs the row-wise kinds through Great Expectations on a pandas frame, `sql.py` the
-set-based kinds in DuckDB. Both return an `Outcome` per check and never raise for a single
-check: a crash is an Outcome with `crashed=True` (status 'error', not 'fail').
+`rowwise.py` evaluates the row-wise kinds in DuckDB with Great Expectations' results, `gx.py`
+runs those it cannot cover through GX on a pandas frame, `sql.py` the set-based kinds in DuckDB.
+Each returns an `Outcome` per check and never raises for a single check: a crash is an Outcome
+with `crashed=True` (status 'error', not 'fail').
 """
 
 from __future__ import annotations

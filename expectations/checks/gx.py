@@ -5,6 +5,10 @@ rows to check into a frame and validates it with an ephemeral, offline context (
 no progress bars, nothing written to disk). Bounds on timestamp columns are `pd.Timestamp`s
 (pandas 3 does not compare datetimes with date strings). `exception_info` tells a crashed
 expectation (a missing column, a type error) from failing data.
+
+validate.py sends here only the checks rowwise.py cannot evaluate in DuckDB with GX's results (a
+missing column, a column type it does not cover); `expectation_spec`, `observed_text` and
+`merge_outcomes` are shared by both, so the two engines cannot drift apart in what they report.
 """
 
 from __future__ import annotations
@@ -45,9 +49,12 @@ def _batch(context, name: str, frame):
     return definition.get_batch(batch_parameters={"dataframe": frame})
 
 
-def _expectation(check: CheckDef, partition_end: date | None):
-    """The GX expectation of a check, and the threshold as text."""
-    import great_expectations as gx
+def expectation_spec(check: CheckDef, partition_end: date | None) -> tuple[str, dict[str, Any], str]:
+    """The GX expectation of a check as (class name, arguments), and the threshold as text.
+
+    One definition for both engines: GX gets these arguments, and rowwise.py evaluates the same
+    ones in DuckDB (bounds of timestamp checks are `pd.Timestamp`s, see the module docstring).
+    """
     import pandas as pd
 
     p = check.params
@@ -55,21 +62,21 @@ def _expectation(check: CheckDef, partition_end: date | None):
     if check.kind == "not_null_share":
         mostly = 1.0 - float(p["max_null_share"])
         return (
-            gx.expectations.ExpectColumnValuesToNotBeNull(column=col, mostly=mostly),
+            "ExpectColumnValuesToNotBeNull",
+            {"column": col, "mostly": mostly},
             f"null share <= {pct(p['max_null_share'])}",
         )
     if check.kind == "in_set":
         mostly = 1.0 - float(p["max_unexpected_share"])
         return (
-            gx.expectations.ExpectColumnValuesToBeInSet(
-                column=col, value_set=list(p["values"]), mostly=mostly
-            ),
+            "ExpectColumnValuesToBeInSet",
+            {"column": col, "value_set": list(p["values"]), "mostly": mostly},
             f"<= {pct(p['max_unexpected_share'])} outside {len(p['values'])} values of {p['vocabulary']}",
         )
     if check.kind == "between":
         lo, hi = p.get("min"), p.get("max")
         text = f"[{'-inf' if lo is None else lo}, {'+inf' if hi is None else hi}]"
-        return gx.expectations.ExpectColumnValuesToBeBetween(column=col, min_value=lo, max_value=hi), text
+        return "ExpectColumnValuesToBeBetween", {"column": col, "min_value": lo, "max_value": hi}, text
     if check.kind == "timestamp_range":
         days = int(p["max_days_after_partition"])
         lo = pd.Timestamp(p["min"])
@@ -77,8 +84,16 @@ def _expectation(check: CheckDef, partition_end: date | None):
         text = f"[{lo:%Y-%m-%d}, extract date + {days} day" + (
             f" = {hi:%Y-%m-%d %H:%M}]" if hi is not None else "]"
         )
-        return gx.expectations.ExpectColumnValuesToBeBetween(column=col, min_value=lo, max_value=hi), text
+        return "ExpectColumnValuesToBeBetween", {"column": col, "min_value": lo, "max_value": hi}, text
     raise ValueError(f"{check.kind} is not a Great Expectations kind")
+
+
+def _expectation(check: CheckDef, partition_end: date | None):
+    """The GX expectation of a check, and the threshold as text."""
+    import great_expectations as gx
+
+    name, kwargs, threshold = expectation_spec(check, partition_end)
+    return getattr(gx.expectations, name)(**kwargs), threshold
 
 
 def _crash_message(result) -> str | None:
@@ -108,7 +123,8 @@ def _metrics(check: CheckDef, frame, res: dict[str, Any]) -> dict[str, Any]:
     return metrics
 
 
-def _observed(check: CheckDef, m: dict[str, Any]) -> str:
+def observed_text(check: CheckDef, m: dict[str, Any]) -> str:
+    """The observed value of a row-wise check, from its metrics (also rowwise.py's)."""
     n, bad = m["element_count"], m["unexpected_count"]
     if check.kind == "not_null_share":
         return f"{bad} of {n} null ({pct(bad / n) if n else 'n/a'})"
@@ -164,7 +180,7 @@ def merge_outcomes(check: CheckDef, parts: list[Outcome]) -> Outcome:
     sample = [row for o in parts for row in o.sample][:SAMPLE_LIMIT] if not passed else []
     return Outcome(
         passed=passed,
-        observed=_observed(check, m),
+        observed=observed_text(check, m),
         threshold=parts[-1].threshold,
         failing_row_count=bad,
         sample=sample,
@@ -207,7 +223,7 @@ def run_gx_checks(suite: Suite, checks: list[CheckDef], frame, partition_end: da
             outcomes.append(
                 Outcome(
                     passed=bool(result.success),
-                    observed=_observed(check, metrics),
+                    observed=observed_text(check, metrics),
                     threshold=threshold,
                     failing_row_count=metrics["unexpected_count"],
                     # Samples of every chunk are kept: a merged verdict may fail on summed counts.
