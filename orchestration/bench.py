@@ -728,54 +728,57 @@ def run_baseline(plan: dict) -> dict:
     from ingestion.loader import discover_files
 
     timings: dict[str, float] = {}
-    t = time.perf_counter()
-    warehouse = Path(plan["warehouse"])
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    Path(plan["duckdb"]["temp_directory"]).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse), config=dict(plan["duckdb"]))
-    for entity in load_contracts().entities:
-        con.execute(raw_table_ddl(entity))
-    timings["connect"] = time.perf_counter() - t
+    cpu: dict[str, float] = {}  # process CPU (all DuckDB threads): compare with the pipeline's per step
 
-    t = time.perf_counter()
-    landing = Path(plan["landing"])
-    files = discover_files(landing, plan["dates"])
-    readable, transcode = _transcode(files, landing, Path(plan["tmp_dir"]))
-    timings["transcode"] = time.perf_counter() - t
+    @contextlib.contextmanager
+    def substage(name: str):
+        t, c = time.perf_counter(), time.process_time()
+        yield
+        timings[name] = time.perf_counter() - t
+        cpu[name] = time.process_time() - c
 
-    t = time.perf_counter()
-    loads = _load_groups(con, files, readable)
-    timings["load"] = time.perf_counter() - t
+    with substage("connect"):
+        warehouse = Path(plan["warehouse"])
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        Path(plan["duckdb"]["temp_directory"]).mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(warehouse), config=dict(plan["duckdb"]))
+        for entity in load_contracts().entities:
+            con.execute(raw_table_ddl(entity))
+
+    with substage("transcode"):
+        landing = Path(plan["landing"])
+        files = discover_files(landing, plan["dates"])
+        readable, transcode = _transcode(files, landing, Path(plan["tmp_dir"]))
+
+    with substage("load"):
+        loads = _load_groups(con, files, readable)
 
     model_seconds: dict[str, float] = {}
     for phase in ("seeds", "staging"):
-        t = time.perf_counter()
-        for node in (n for n in plan["nodes"] if n["phase"] == phase):
+        with substage(phase):
+            for node in (n for n in plan["nodes"] if n["phase"] == phase):
+                t_node = time.perf_counter()
+                _create_seed(con, node) if phase == "seeds" else _create_model(con, node)
+                model_seconds[node["unique_id"].split(".")[-1]] = round(time.perf_counter() - t_node, 3)
+
+    with substage("identity"):
+        from identity import resolve_companies
+
+        identity_stats = resolve_companies(con)
+
+    with substage("core_and_kpi"):
+        for node in (n for n in plan["nodes"] if n["phase"] == "core_and_kpi"):
             t_node = time.perf_counter()
-            _create_seed(con, node) if phase == "seeds" else _create_model(con, node)
+            _create_model(con, node)
             model_seconds[node["unique_id"].split(".")[-1]] = round(time.perf_counter() - t_node, 3)
-        timings[phase] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    from identity import resolve_companies
-
-    identity_stats = resolve_companies(con)
-    timings["identity"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    for node in (n for n in plan["nodes"] if n["phase"] == "core_and_kpi"):
-        t_node = time.perf_counter()
-        _create_model(con, node)
-        model_seconds[node["unique_id"].split(".")[-1]] = round(time.perf_counter() - t_node, 3)
-    timings["core_and_kpi"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    published = _publish(con, Path(plan["export_dir"]))
-    timings["publish"] = time.perf_counter() - t
+    with substage("publish"):
+        published = _publish(con, Path(plan["export_dir"]))
     con.close()
     slowest = dict(sorted(model_seconds.items(), key=lambda kv: -kv[1])[:10])
     return {
         "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
         "transcode": transcode,
         "loads": loads,
         "rows_loaded": sum(v["rows_loaded"] for v in loads.values()),
@@ -1148,8 +1151,9 @@ def format_table(r: dict) -> str:
 
     def breakdown(s):
         prof = s.get("profile", {})
+        cpu, mib = prof.get("cpu_seconds_by_step", {}), prof.get("peak_rss_mib_by_step", {})
         for k, v in prof.get("steps", {}).items():
-            row(f"  step {k[:29]}", v)
+            row(f"  step {k[:29]}", v, cpu.get(k), mib.get(k))
         if s.get("dagster_overhead_seconds") is not None:
             row("  outside steps (start-up, run setup)", s["dagster_overhead_seconds"])
         for inv, d in prof.get("dbt", {}).items():
@@ -1162,8 +1166,9 @@ def format_table(r: dict) -> str:
     stage_row("pipeline full (ssot run, Dagster)", st["pipeline_full"])
     breakdown(st["pipeline_full"])
     stage_row("baseline (pure DuckDB)", base)
+    base_cpu = base.get("detail", {}).get("cpu_seconds", {})
     for k, v in base.get("substages", {}).items():
-        row(f"  {k}", v)
+        row(f"  {k}", v, base_cpu.get(k))
     if "pipeline_incremental" in st:
         i = st["pipeline_incremental"]
         stage_row(f"pipeline incremental ({i['extract_date']})", i)

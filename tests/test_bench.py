@@ -160,6 +160,8 @@ def test_bench_runs_every_stage_at_scale_t(tmp_path):
     # The baseline ran every sub-stage and built every model the pipeline built.
     assert set(stages["baseline"]["substages"]) == set(bench.BASELINE_STAGES)
     assert all(v >= 0 for v in stages["baseline"]["substages"].values())
+    assert set(stages["baseline"]["detail"]["cpu_seconds"]) == set(bench.BASELINE_STAGES)
+    assert stages["baseline"]["detail"]["cpu_seconds"]["load"] > 0
     dbt_models = sum(
         v["nodes_by_type"].get("model", 0) for v in stages["pipeline_full"]["profile"]["dbt"].values()
     )
