@@ -28,6 +28,7 @@ import json
 import shutil
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -340,26 +341,33 @@ class StagedBatch:
     """Several CSV files with one header, read by ONE DuckDB scan (`stage_csv_batch`).
 
     `relation` has `_file_idx` (index into the scans passed in), `_row_number` (1-based record
-    number within its file), `f0..fN` (and `_raw` for JSONL) for the files in `rows_read` only.
+    number within its file), `f0..fN` (and `_raw` for JSONL) for the files in `rows_read` only;
+    when `projected`, the caller's projection of those fields instead of `f0..fN`.
     """
 
     relation: str
     fields: list[str]
     rows_read: dict[int, int]
+    projected: bool = False
 
 
 def stage_batch(
-    con: duckdb.DuckDBPyConnection, fmt: str, scans: list[ScannedFile], header: list[str], prefix: str
+    con: duckdb.DuckDBPyConnection,
+    fmt: str,
+    scans: list[ScannedFile],
+    header: list[str],
+    prefix: str,
+    project: Callable[[str], str] | None = None,
 ) -> tuple[list[StagedBatch], dict[int, str]]:
     """Stage text files of one format and text compression (CSV: one header) in one scan.
 
     Returns the batches and the excluded files: index -> why the batch cannot vouch for its
     records (DuckDB rejected some, a malformed JSON line, a count that disagrees with the
     independent count). Excluded files go through the per-file path, like any file when this
-    raises (duckdb.Error: the scan as a whole failed).
+    raises (duckdb.Error: the scan as a whole failed). `project`: see `stage_csv_batch` (CSV only).
     """
     if fmt == "csv":
-        return stage_csv_batch(con, scans, header, prefix)
+        return stage_csv_batch(con, scans, header, prefix, project)
     return stage_jsonl_batch(con, scans, prefix)
 
 
@@ -400,7 +408,11 @@ def _vouch(
 
 
 def stage_csv_batch(
-    con: duckdb.DuckDBPyConnection, scans: list[ScannedFile], header: list[str], prefix: str
+    con: duckdb.DuckDBPyConnection,
+    scans: list[ScannedFile],
+    header: list[str],
+    prefix: str,
+    project: Callable[[str], str] | None = None,
 ) -> tuple[list[StagedBatch], dict[int, str]]:
     """Read CSV files that share a header and compression in one multi-file `read_csv`.
 
@@ -408,20 +420,29 @@ def stage_csv_batch(
     for the batch leaves only the per-file encoding/count pass in Python. Record numbers come from
     the scan order (files in list order, records in file order, kept by preserve_insertion_order),
     checked per file: its rows must be contiguous and as many as the independent count.
+
+    `project(relation) -> select`: what to store of each record instead of its text fields
+    (`relation` has `_file_idx, f0..fN`; the select must keep `_file_idx` and the row order).
+    The loader parses values in the scan this way: a text copy of the batch, written and read
+    back once more, cost as much CPU as the parsing itself.
     """
     stage, files = f"{prefix}_stage", f"{prefix}_files"
     rj_table, rj_scan = f"{prefix}_rjt", f"{prefix}_rjs"
     columns = "{" + ", ".join(f"{_lit(f'f{i}')}: 'varchar'" for i in range(len(header))) + "}"
     paths = _batch_paths(scans)
     compression = _lit(scans[0].text_compression or "none")
-    con.execute("set preserve_insertion_order = true")
-    con.execute(
-        f"create or replace temp table {stage} as "
-        f"select * from read_csv([{', '.join(_lit(p) for p in paths)}], "
+    # `file_index` (DuckDB's virtual column: the position in the list) is `_file_idx`: an integer
+    # to group and join on, instead of a file name string per record.
+    scan = (
+        f"(select file_index as _file_idx, {', '.join(f'f{i}' for i in range(len(header)))} from read_csv("
+        f"[{', '.join(_lit(p) for p in paths)}], "
         f"columns = {columns}, header = true, auto_detect = false, delim = ',', quote = '\"', "
         f"escape = '\"', compression = {compression}, strict_mode = true, ignore_errors = true, "
-        f"filename = true, store_rejects = true, rejects_table = {_lit(rj_table)}, "
-        f"rejects_scan = {_lit(rj_scan)})"
+        f"store_rejects = true, rejects_table = {_lit(rj_table)}, rejects_scan = {_lit(rj_scan)}))"
+    )
+    con.execute("set preserve_insertion_order = true")
+    con.execute(
+        f"create or replace temp table {stage} as {project(scan) if project else f'select * from {scan}'}"
     )
     index = {p: i for i, p in enumerate(paths)}
     with_rejects = {
@@ -431,21 +452,20 @@ def stage_csv_batch(
         ).fetchall()
     }
     found = {
-        index[path]: (int(n), index[path] in with_rejects, int(lo), int(hi))
-        for path, n, lo, hi in con.execute(
-            f"select filename, count(*), min(rowid), max(rowid) from {stage} group by filename"
+        int(i): (int(n), int(i) in with_rejects, int(lo), int(hi))
+        for i, n, lo, hi in con.execute(
+            f"select _file_idx, count(*), min(rowid), max(rowid) from {stage} group by _file_idx"
         ).fetchall()
     }
     for i in with_rejects - set(found):
         found[i] = (0, True, 0, -1)
     # The CSV count includes the header line.
     rows_read, excluded = _vouch(con, files, scans, paths, found, "DuckDB rejected records", header_lines=1)
-    field_list = ", ".join(f"s.f{i}" for i in range(len(header)))
     relation = (
-        f"(select f._file_idx, s.rowid - f.first_rowid + 1 as _row_number, {field_list} "
-        f"from {stage} s join {files} f on s.filename = f.path)"
+        f"(select s.*, s.rowid - f.first_rowid + 1 as _row_number "
+        f"from {stage} s join {files} f on s._file_idx = f._file_idx)"
     )
-    return [StagedBatch(relation, header, rows_read)], excluded
+    return [StagedBatch(relation, header, rows_read, projected=project is not None)], excluded
 
 
 def stage_jsonl_batch(

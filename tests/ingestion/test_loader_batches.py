@@ -101,6 +101,12 @@ def test_file_the_batch_scan_cannot_vouch_for_goes_the_exact_path(tmp_path, land
     bad = con.execute("select row_number, reason from audit.quarantine").fetchall()
     assert bad and all(n >= 1 for n, _ in bad)
     assert ledger_reconciliation_problems(con) == []
+    # The batch scan read the excluded file's records too: none of them may reach raw or
+    # quarantine through the batch (they come from the exact path, as when loaded alone).
+    single = duckdb.connect(str(tmp_path / "single.duckdb"))
+    load_landing(single, landing, batch_bytes=0)
+    for table in _tables():
+        assert _content(con, table) == _content(single, table), table
 
 
 def test_jsonl_batch_keeps_each_files_keys_and_sends_malformed_lines_to_the_exact_path(
@@ -123,3 +129,42 @@ def test_jsonl_batch_keeps_each_files_keys_and_sends_malformed_lines_to_the_exac
         (2, "malformed JSON record")
     ]
     assert ledger_reconciliation_problems(con) == []
+
+
+def test_many_small_chunks_equal_file_by_file_and_leave_no_temp_files(tmp_path, t_landing, monkeypatch):
+    """Chunks are scanned one ahead in a thread while the chunk before loads: with tiny chunks
+    (many hand-overs) the result is still exactly the file-by-file one, and every chunk's temp
+    folder (CP932 transcodes) is gone afterwards."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(loader.tempfile, "tempdir", str(tmp))
+    chunked, s_chunked = _load(tmp_path / "chunked.duckdb", t_landing, batch_bytes=20_000)
+    monkeypatch.undo()
+    assert list(tmp.iterdir()) == []
+    single, s_single = _load(tmp_path / "single.duckdb", t_landing, batch_bytes=0)
+    assert sum(f.read_path == "batch" for f in s_chunked.files) > 10
+    assert s_chunked.by_status() == s_single.by_status()
+    for table in _tables():
+        assert _content(chunked, table) == _content(single, table), table
+
+
+def test_an_error_mid_load_leaves_no_temp_files(tmp_path, t_landing, monkeypatch):
+    """An exception while a chunk loads (the next one already scanned ahead) propagates; neither
+    chunk's temp folder is left behind."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(loader.tempfile, "tempdir", str(tmp))
+    calls = {"n": 0}
+    real = loader._load_batch
+
+    def breaks_on_third(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("operator stop (simulated)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_load_batch", breaks_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        _load(tmp_path / "stopped.duckdb", t_landing, batch_bytes=20_000)
+    assert calls["n"] == 3
+    assert list(tmp.iterdir()) == []
