@@ -163,7 +163,9 @@ def scan_text_file(path: Path, fmt: str, compression: str | None, tmp_dir: Path)
         if size == 0:
             first = chunk[:3]
         size += len(chunk)
-        if utf8_error is None:
+        # An ASCII chunk with no multi-byte sequence pending is valid UTF-8 as it stands:
+        # isascii() is ~10x faster than decoding it into a str that is thrown away.
+        if utf8_error is None and not (chunk.isascii() and not decoder.getstate()[0]):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
