@@ -71,12 +71,44 @@ def _in_order(edges: pd.DataFrame, codes: np.ndarray):
         yield left[i].tolist(), right[i].tolist(), codes[i].tolist(), p[i].tolist()
 
 
+def ordered_edges_sql(edges_sql: str, priorities: list[int]) -> str:
+    """SQL of the edges of `edges_sql` (`l`, `r`, `method` as a code into the method names,
+    `match_probability`) in the order `_in_order` gives them, `priorities[code]` the priority of a
+    method. A full run has tens of millions of edges: DuckDB sorts them within its memory limit
+    (spilling) and `edge_chunks` streams them, where a frame and its sort keys took gigabytes."""
+    return f"""
+        select l, r, method, match_probability from ({edges_sql})
+        order by {list(priorities)!r}[method + 1], match_probability desc, l, r, method"""
+
+
+def edge_chunks(result, rows: int = _CHUNK):
+    """(l, r, method code, probability) lists of a DuckDB result of `ordered_edges_sql`, `rows`
+    at a time (read them before the connection runs anything else)."""
+    for batch in result.fetch_record_batch(rows):
+        yield tuple(batch.column(i).to_pylist() for i in range(4))
+
+
 def cluster_records(
     corporate_numbers: list[str | None],
     edges: pd.DataFrame,
     cannot_links: list[tuple[int, int]] = (),
     name_keys: list[str | None] | None = None,
 ) -> Clusters:
+    """Cluster on an edge frame (`l`, `r`, `method`, `priority`, `match_probability`)."""
+    methods = edges["method"].astype("category")
+    chunks = _in_order(edges, methods.cat.codes.to_numpy())
+    return cluster_ordered(corporate_numbers, chunks, list(methods.cat.categories), cannot_links, name_keys)
+
+
+def cluster_ordered(
+    corporate_numbers: list[str | None],
+    chunks,
+    method_names: list[str],
+    cannot_links: list[tuple[int, int]] = (),
+    name_keys: list[str | None] | None = None,
+) -> Clusters:
+    """Cluster on edges given as chunks of (l, r, method code into `method_names`, probability)
+    lists, strongest first in `_in_order`'s total order (`ordered_edges_sql` keeps it)."""
     n = len(corporate_numbers)
     names: list[str | set[str] | None] = [
         k if isinstance(k, str) and k else None for k in (name_keys or [None] * n)
@@ -99,15 +131,13 @@ def cluster_records(
         return any(find(x) == rb for x in forbid.get(ra, ()))
 
     # Methods as codes in the loop: a million refusals as tuples of strings cost a second to frame.
-    methods = edges["method"].astype("category")
-    method_names = list(methods.cat.categories)
     splink = method_names.index("splink") if "splink" in method_names else -1
     conflict, cannot, dissimilar = range(len(_REASONS))
     method: list[int | None] = [None] * n
     prob: list[float | None] = [None] * n
     refused: list[float] = []  # flat: l, r, method code, probability, reason code per refusal
     # The loop body is the hot path of a full run (millions of edges): `find` is written out.
-    for lefts, rights, codes, probs in _in_order(edges, methods.cat.codes.to_numpy()):
+    for lefts, rights, codes, probs in chunks:
         for left, right, m, p in zip(lefts, rights, codes, probs, strict=True):
             ra = left
             while parent[ra] != ra:

@@ -31,7 +31,13 @@ import pandas as pd
 from identity import config as cfg
 from identity import incremental as inc
 from identity import review
-from identity.clustering import cluster_records, component_labels, conflict_sql
+from identity.clustering import (
+    cluster_ordered,
+    component_labels,
+    conflict_sql,
+    edge_chunks,
+    ordered_edges_sql,
+)
 from identity.edges import METHODS, PRIORITY, rule_edges_sql
 from identity.records import arrow, columns_of
 from identity.registry import assign_company_ids, flatten_redirects
@@ -97,24 +103,28 @@ def _cluster(con) -> tuple[list[str], object]:
     # The method as a code, not a string per edge: a full run at 1M records has millions of edges.
     # A Splink pair is stored by id; the clustering takes it in key order, like every other order.
     splink = "e.method = 'splink' and a.local > b.local"
-    edges = con.execute(f"""
+    edges = f"""
         select case when {splink} then b.local else a.local end as l,
             case when {splink} then a.local else b.local end as r,
             list_position({list(METHODS)!r}, e.method) - 1 as method, e.match_probability
         from {inc.EDGES} e
         join {inc.RECLUSTER} a on a.record_id = e.record_id_l
         join {inc.RECLUSTER} b on b.record_id = e.record_id_r
-        where e.link and not {conflict_sql("a.corporate_number", "b.corporate_number")}""").df()
-    codes = edges["method"].to_numpy()
-    edges["method"] = pd.Categorical.from_codes(codes, categories=list(METHODS), ordered=True)
-    edges["priority"] = np.array([PRIORITY[m] for m in METHODS], dtype="int64")[codes]
+        where e.link and not {conflict_sql("a.corporate_number", "b.corporate_number")}"""
     cannot = con.execute(f"""
         select a.local, b.local from {inc.STEWARD} s
         join {inc.RECLUSTER} a on a.record_id = s.record_id_l
         join {inc.RECLUSTER} b on b.record_id = s.record_id_r
         where s.link_type = 'cannot_link'""").fetchall()
-    clusters = cluster_records(
-        recs.column("corporate_number").to_pylist(), edges, cannot, recs.column("name_key").to_pylist()
+    # Sorted by DuckDB and streamed: a full run at 1.7M records has ~26M links, which as a frame
+    # with its sort keys raised the process by 1.1 GiB (4.6 GiB peak) on top of DuckDB's.
+    ordered = con.execute(ordered_edges_sql(edges, [PRIORITY[m] for m in METHODS]))
+    clusters = cluster_ordered(
+        recs.column("corporate_number").to_pylist(),
+        edge_chunks(ordered),
+        list(METHODS),
+        cannot,
+        recs.column("name_key").to_pylist(),
     )
     return recs.column("record_key").to_pylist(), clusters
 
