@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_leads() }}",
+) }}
+-- Incremental by lead (macros/lifecycle/incremental_leads.sql): a run rebuilds the leads of
+-- int_lead_changes only. depends_on: {{ ref('int_lead_changes') }}
+
 -- One row per MA lead cycle that has activities: the MQL crossing and the score reached.
 -- The running score is the sum of activities.score_delta ordered by occurred_at, activity_id
 -- (docs/design.md). Cycle starts (recycle times) are interleaved as zero-delta markers in the same
@@ -11,12 +20,14 @@ with
 activities as (
 
     select * from {{ ref('stg_ma__activities') }}
+    where {{ is_changed_lead('lead_id') }}
 
 ),
 
 cycles as (
 
     select * from {{ ref('int_lead_cycles_bounded') }}
+    where {{ is_changed_lead('lead_id') }}
 
 ),
 

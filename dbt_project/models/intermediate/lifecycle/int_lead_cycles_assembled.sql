@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_leads() }}",
+) }}
+-- Incremental by lead (macros/lifecycle/incremental_leads.sql): a run rebuilds the leads of
+-- int_lead_changes only. depends_on: {{ ref('int_lead_changes') }}
+
 -- One row per MA lead cycle with every stage time and the id of the record that evidences it
 -- (docs/design.md "Lifecycle evidence"): status stages and bounds from int_lead_cycles_bounded,
 -- the MQL from int_lead_cycle_scores_aggregated, then the SFA touches inside the cycle
@@ -10,18 +19,21 @@ with
 cycles as (
 
     select * from {{ ref('int_lead_cycles_bounded') }}
+    where {{ is_changed_lead('lead_id') }}
 
 ),
 
 scores as (
 
     select * from {{ ref('int_lead_cycle_scores_aggregated') }}
+    where {{ is_changed_lead('lead_id') }}
 
 ),
 
 links as (
 
     select * from {{ ref('int_leads_linked') }}
+    where {{ is_changed_lead('lead_id') }}
 
 ),
 
@@ -294,7 +306,10 @@ final as (
         closes_by_opportunity.lost_at,
         closes_by_opportunity.lost_opportunity_history_id,
         case when closes_by_opportunity.lost_at is not null then cycle_opportunities.loss_reason end
-            as loss_reason
+            as loss_reason,
+        -- the links the cycle was assembled with (int_lead_changes compares them with the current)
+        staged_cycles.converted_contact_id,
+        staged_cycles.converted_opportunity_id
     from staged_cycles
     left join touches_by_cycle
         on staged_cycles.lead_id = touches_by_cycle.lead_id

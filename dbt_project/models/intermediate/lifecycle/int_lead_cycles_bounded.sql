@@ -1,3 +1,12 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_leads() }}",
+) }}
+-- Incremental by lead (macros/lifecycle/incremental_leads.sql): a run rebuilds the leads of
+-- int_lead_changes only. depends_on: {{ ref('int_lead_changes') }}
+
 -- One row per MA lead cycle with its bounds and the stages SFA lead status changes give
 -- (docs/design.md "Lifecycle evidence"). Cycle 1 starts at the MA lead's creation; every status
 -- change to the recycled status ends cycle n and starts cycle n+1 at that moment. A status change
@@ -9,6 +18,7 @@ with
 links as (
 
     select * from {{ ref('int_leads_linked') }}
+    where {{ is_changed_lead('lead_id') }}
 
 ),
 

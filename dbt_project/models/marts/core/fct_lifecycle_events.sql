@@ -1,13 +1,29 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_stale_lifecycle_events() }}",
+) }}
 -- Every entry of a lead (person, per MA lead cycle) or a company (per CS customer) into a
 -- lifecycle stage, with the source record that evidences it ('sfa.lead_history:LH000123').
 -- The 'lead' stage is entered once, at MA lead creation (cycle 1): a later cycle starts with the
 -- previous cycle's 'recycled' event, so lead counts are not inflated by recycling.
+-- Incremental (macros/lifecycle/incremental_leads.sql): the pre-hook deletes the events of the
+-- changed leads, of leads whose company id changed (identity) and every company event (small,
+-- and fct_customers is rebuilt every run); the run then inserts the lead events of every lead
+-- that has none left, and all company events. depends_on: {{ ref('int_lead_changes') }}
 
 with
 
 funnel as (
 
     select * from {{ ref('fct_lead_funnel') }}
+    {% if is_incremental() -%}
+    where lead_id not in (
+        select lead_id from {{ this }}
+        where subject_type = 'lead'
+    )
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,32 @@
+-- One row: the newest raw `_loaded_at` of the lifecycle inputs as of the last build in which
+-- every incremental lifecycle model succeeded (int_lead_changes reads it, without ref: it runs
+-- first). Built after those models (the refs below), so a run that fails halfway keeps the old
+-- watermark and the next run recomputes the leads of the failed run as well.
+-- depends_on: {{ ref('int_lead_cycles_assembled') }}
+-- depends_on: {{ ref('fct_lifecycle_events') }}
+
+{%- set inputs = [
+    ('ma', 'leads'), ('ma', 'activities'), ('sfa', 'lead'), ('sfa', 'lead_history'), ('sfa', 'task'),
+    ('sfa', 'event'), ('sfa', 'opportunity'), ('sfa', 'opportunity_history'), ('sfa', 'user'),
+] %}
+
+with
+
+loaded as (
+
+    {% for system, entity in inputs -%}
+    select max(_loaded_at) as loaded_at from {{ source(system, entity) }}
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select max(loaded_at) as loaded_through
+    from loaded
+
+)
+
+select * from final
