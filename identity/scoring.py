@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -103,13 +105,19 @@ _UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 
 
 def _splink_config(con) -> dict:
-    """Splink's own DuckDB gets half the warehouse connection's memory limit and spills to its temp
-    directory: scoring a million records at once would otherwise take what it likes (chunked
-    scoring bounds memory too, but took 2.5 times as long)."""
+    """Splink's own DuckDB gets half the warehouse connection's memory limit and spills to a folder
+    of its own in the warehouse's temp directory (delete it after closing): scoring a million
+    records at once would otherwise take what it likes (chunked scoring bounds memory too, but
+    took 2.5 times as long). Not the temp directory itself: two DuckDB instances spilling into one
+    folder use the same file names, and the one closing first deletes the other's (the warehouse
+    connection then fails with "Corrupt temporary file")."""
     limit, temp = con.execute(
         "select current_setting('memory_limit'), current_setting('temp_directory')"
     ).fetchall()[0]
-    config = {"temp_directory": temp} if temp else {}
+    config = {}
+    if temp:
+        Path(temp).mkdir(parents=True, exist_ok=True)
+        config["temp_directory"] = tempfile.mkdtemp(prefix="identity_splink_", dir=temp)
     try:
         number, unit = limit.split()
         return config | {"memory_limit": f"{int(float(number) * _UNITS[unit.lower()] / 2)}B"}
@@ -172,7 +180,8 @@ def score_pairs(
             }
         )
     ]
-    splink_con = duckdb.connect(config=_splink_config(con))
+    config = _splink_config(con)
+    splink_con = duckdb.connect(config=config)
     try:
         splink_con.execute("set enable_progress_bar = false")  # a pipeline log, not a terminal
         db_api = DuckDBAPI(connection=splink_con)
@@ -197,6 +206,8 @@ def score_pairs(
                 pairs.append(_pairs(between))
     finally:
         splink_con.close()
+        if "temp_directory" in config:
+            shutil.rmtree(config["temp_directory"], ignore_errors=True)
     con.register("_identity_pairs", pa.concat_tables(pairs, promote_options="permissive"))
     con.execute(f"""
         create or replace temp table {out} as
