@@ -29,6 +29,12 @@ def _name_ratio(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b).ratio()
 
 
+def clear_caches() -> None:
+    """Empty the name-ratio cache (up to 500k pairs) once a run has clustered (see
+    normalize.clear_caches)."""
+    _name_ratio.cache_clear()
+
+
 def _names_compatible(a: str | set[str] | None, b: str | set[str] | None) -> bool:
     if not a or not b:
         return True

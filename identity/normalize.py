@@ -181,6 +181,14 @@ def normalise_corporate_number(value: str | None) -> str | None:
     return text if int(text[0]) == corporate_number_check_digit(text[1:]) else None
 
 
+def clear_caches() -> None:
+    """Empty the per-value caches of this module. They hold up to 200k strings each for the run that
+    filled them; a long-lived process (the Dagster run) would otherwise carry ~0.3 GiB of them into
+    every later step, the dbt builds included."""
+    for fn in (normalise_company_name, normalise_domain, normalise_phone, normalise_corporate_number):
+        fn.cache_clear()
+
+
 def normalise_column(values: Iterable, fn: Callable[[str | None], str | None]) -> list[str | None]:
     """Apply `fn` once per distinct value (a column has far fewer distinct values than rows)."""
     cache: dict = {}

@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from identity import clustering, normalize, review
 from identity import config as cfg
 from identity import incremental as inc
-from identity import review
 from identity.clustering import (
     cluster_ordered,
     component_labels,
@@ -400,6 +400,8 @@ def resolve_companies(
             raise
     finally:
         _drop_run_tables(con)
+        normalize.clear_caches()
+        clustering.clear_caches()
     say(
         f"identity: {stats['companies']} companies from {stats['records']} records in {stats['seconds_total']} s "
         f"(scored {stats['records_scored']}, re-clustered {stats['records_reclustered']}, "

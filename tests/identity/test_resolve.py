@@ -216,3 +216,33 @@ def test_contradicted_cross_reference_goes_to_review(warehouse, settings):
     assert ids["cs|customers|C1"] != ids["sfa|account|001A"]
     reasons = [r[0] for r in warehouse.execute("select reason from core.company_match_review").fetchall()]
     assert "xref_contradicted_by_name" in reasons
+
+
+def test_a_run_leaves_no_per_value_caches_behind(warehouse, settings):
+    """The Dagster run process lives on after identity (dbt steps, publish): the normalisation and
+    name-ratio caches a run fills must be emptied, or they ride along as resident memory."""
+    from identity import clustering, normalize
+
+    load(
+        warehouse,
+        stg_sfa__accounts=[
+            {"account_id": "001A", "account_name": "株式会社サンプル", "website": "sample.co.jp"}
+        ],
+        stg_ma__leads=[
+            {
+                "lead_id": "L1",
+                "company_name": "(株)サンプル",
+                "email": "a@sample.co.jp",
+                "phone": "03-1234-5678",
+            },
+            {"lead_id": "L2", "company_name": "サンプル商事", "email": "b@sample.co.jp"},
+        ],
+    )
+    cached = [normalize.normalise_company_name, normalize.normalise_domain, normalize.normalise_phone,
+              normalize.normalise_corporate_number]  # fmt: skip
+    for fn in cached:
+        fn("株式会社テスト")  # an entry from before the run: it must be gone too
+    clustering._name_ratio("テスト", "サンプル")
+    assert all(fn.cache_info().currsize == 1 for fn in [*cached, clustering._name_ratio])
+    resolve_companies(warehouse, settings=settings)
+    assert all(fn.cache_info().currsize == 0 for fn in [*cached, clustering._name_ratio])
