@@ -343,6 +343,9 @@ def resolve_companies(
     stats["incremental"] = incremental
     try:
         stats["records_normalised"] = inc.sync_records(con, reusable and not full_refresh, incremental)
+        # Normalised values are stored now; the caches (up to 800k strings) would otherwise stay
+        # resident through scoring and clustering, where the step peaks.
+        normalize.clear_caches()
         stats["records"] = _count(con, f"select * from {inc.RECORDS}")
         stats["records_changed"] = _count(con, f"select * from {inc.CHANGED}")
         stats["records_gone"] = _count(con, f"select * from {inc.GONE}")
