@@ -12,20 +12,9 @@
 
 with
 
-loaded as (
-
-    {% for system, entity in inputs -%}
-    select max(_loaded_at) as loaded_at from {{ source(system, entity) }}
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
-
-),
-
 final as (
 
-    select max(loaded_at) as loaded_through
-    from loaded
+    select ({{ max_across_sources(inputs, '_loaded_at') }}) as loaded_through
 
 )
 

@@ -12,20 +12,9 @@
 
 with
 
-extract_dates as (
-
-    {% for system, entity in raw_tables -%}
-    select max(_extract_date) as extract_date from {{ source(system, entity) }}
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
-
-),
-
 latest as (
 
-    select max(extract_date) as latest_extract_date
-    from extract_dates
+    select ({{ max_across_sources(raw_tables, '_extract_date') }}) as latest_extract_date
 
 ),
 
