@@ -56,6 +56,37 @@
     percentile({{ expr }}, {{ p }})
 {%- endmacro %}
 
+{#- Several continuous percentiles of one expression in one aggregate (one sort of the values
+    instead of one per percentile): a list/array, read with kpi_list_element. -#}
+{% macro kpi_percentiles_cont(expr, ps) -%}
+    {{ return(adapter.dispatch('kpi_percentiles_cont')(expr, ps)) }}
+{%- endmacro %}
+
+{% macro default__kpi_percentiles_cont(expr, ps) -%}
+    percentile_cont(array[{{ ps | join(', ') }}]) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__kpi_percentiles_cont(expr, ps) -%}
+    quantile_cont({{ expr }}, [{{ ps | join(', ') }}])
+{%- endmacro %}
+
+{% macro spark__kpi_percentiles_cont(expr, ps) -%}
+    percentile({{ expr }}, array({{ ps | join(', ') }}))
+{%- endmacro %}
+
+{#- The n-th element (1-based) of a list/array. -#}
+{% macro kpi_list_element(list, n) -%}
+    {{ return(adapter.dispatch('kpi_list_element')(list, n)) }}
+{%- endmacro %}
+
+{% macro default__kpi_list_element(list, n) -%}
+    ({{ list }})[{{ n }}]
+{%- endmacro %}
+
+{% macro spark__kpi_list_element(list, n) -%}
+    element_at({{ list }}, {{ n }})
+{%- endmacro %}
+
 {#- Elapsed hours between two timestamps from epoch seconds (dbt.datediff in hours truncates and
     differs on Spark). -#}
 {% macro kpi_hours_between(start_ts, end_ts) -%}

@@ -83,9 +83,41 @@
     cast(coalesce(sum(case when {{ condition }} then {{ amount }} end), 0) as decimal(18, 2))
 {%- endmacro %}
 
-{#- A double aggregate of the column over the rows where the condition holds. -#}
+{#- Float KPIs are deterministic: a double sum depends, in its last bits, on the order the
+    parallel aggregation adds the rows in, and BI saw averages flicker between two runs on the
+    same data. So a float is summed as DECIMAL(38, 18), i.e. each value rounded to 1e-18 of its
+    unit (hours, days, JPY), and that exact sum does not depend on the order; a double is made
+    only from the exact sum. Sums of day rows also add up exactly to the sums of their periods.
+    20 integer digits hold any sum of hours, days or JPY here; a sum past 1e20 fails the build
+    (DuckDB raises on a decimal overflow) rather than rounding. -#}
+{% macro kpi_exact_sum_if(condition, expr) -%}
+    sum(case when {{ condition }} then cast({{ expr }} as decimal(38, 18)) end)
+{%- endmacro %}
+
+{#- The count of the non-null values kpi_exact_sum_if adds, as bigint. -#}
+{% macro kpi_count_values_if(condition, expr) -%}
+    cast(count(case when {{ condition }} then {{ expr }} end) as bigint)
+{%- endmacro %}
+
+{#- The average of an exact sum over a count of values: null when there is no value. -#}
+{% macro kpi_exact_avg(exact_sum, value_count) -%}
+    (cast({{ exact_sum }} as {{ kpi_type_double() }}) / nullif({{ value_count }}, 0))
+{%- endmacro %}
+
+{#- A double average of the column over the rows where the condition holds (deterministic). -#}
 {% macro kpi_avg_if(condition, expr) -%}
-    cast(avg(case when {{ condition }} then {{ expr }} end) as {{ kpi_type_double() }})
+    {{ kpi_exact_avg(kpi_exact_sum_if(condition, expr), kpi_count_values_if(condition, expr)) }}
+{%- endmacro %}
+
+{#- A double sum, deterministic, 0 when there is no value. -#}
+{% macro kpi_sum_double(expr) -%}
+    cast(coalesce({{ kpi_exact_sum_if('true', expr) }}, 0) as {{ kpi_type_double() }})
+{%- endmacro %}
+
+{#- The double percentiles ps of the column over the rows where the condition holds, as a list
+    (kpi_list_element reads one): one aggregate sorts the values once for all of them. -#}
+{% macro kpi_percentiles_if(condition, expr, ps) -%}
+    {{ kpi_percentiles_cont('case when ' ~ condition ~ ' then cast(' ~ expr ~ ' as ' ~ kpi_type_double() ~ ') end', ps) }}
 {%- endmacro %}
 
 {% macro kpi_percentile_if(condition, expr, p) -%}

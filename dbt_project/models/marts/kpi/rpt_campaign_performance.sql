@@ -79,30 +79,48 @@ measures as (
 
 ),
 
+daily as (
+
+    -- each reporting day's sums first, per slice: they add up, so the grain expansion below
+    -- multiplies slice-days instead of every lead event (3 grains x millions of rows)
+    select
+        event_date,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_exact_sum_if('true', 'spend_jpy') }} as spend_jpy,
+        sum(is_lead) as lead_count,
+        sum(is_won) as won_count,
+        sum(won_amount_jpy) as won_amount_jpy
+    from measures
+    {{ kpi_group_by_slices(['event_date'], slices) }}
+
+),
+
 periodized as (
 
     select
         date_grains.grain,
         date_grains.period_start,
-        measures.*
-    from measures
+        daily.*
+    from daily
     inner join date_grains
-        on date_grains.date_day = measures.event_date
+        on date_grains.date_day = daily.event_date
 
 ),
 
 aggregated as (
 
+    -- a null slice column is the 'all' roll-up of the daily grouping sets and stays a group of
+    -- its own here
     select
         grain,
         period_start,
         {{ slices | join(',\n        ') }},
         cast(coalesce(sum(spend_jpy), 0) as {{ kpi_type_double() }}) as spend_jpy,
-        cast(sum(is_lead) as bigint) as lead_count,
-        cast(sum(is_won) as bigint) as won_count,
+        cast(sum(lead_count) as bigint) as lead_count,
+        cast(sum(won_count) as bigint) as won_count,
         cast(coalesce(sum(won_amount_jpy), 0) as decimal(18, 2)) as won_amount_jpy
     from periodized
-    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
+    group by grain, period_start, {{ slices | join(', ') }}
 
 ),
 

@@ -106,25 +106,14 @@ leads as (
 
 ),
 
-periodized as (
+daily as (
 
+    -- each cohort day's counts and exact sums first, per slice: they add up, so the grain
+    -- expansion below multiplies slice-days instead of every lead
     select
-        date_grains.grain,
-        date_grains.period_start,
-        leads.*
-    from leads
-    inner join date_grains
-        on date_grains.date_day = leads.cohort_date
-
-),
-
-aggregated as (
-
-    select
-        grain,
-        period_start,
+        cohort_date,
         {{ slices | join(',\n        ') }},
-        cast(count(*) as bigint) as lead_count,
+        count(*) as lead_count,
         {{ kpi_count_if('reached_mql_at is not null') }} as mql_count,
         {{ kpi_count_if('reached_sql_at is not null') }} as sql_count,
         {{ kpi_count_if('reached_opportunity_at is not null') }} as opportunity_count,
@@ -132,15 +121,98 @@ aggregated as (
         {{ kpi_count_if('lost_at is not null') }} as lost_count,
         {{ kpi_count_if('is_recycled_mql = 1') }} as recycled_mql_count,
         {{ kpi_count_if('disqualified_at is not null') }} as disqualified_count,
-        {{ kpi_sum_money_if('won_at is not null', 'won_amount_jpy') }} as won_amount_jpy,
-        {{ kpi_avg_if('true', 'days_to_mql') }} as days_to_mql_avg,
-        {{ kpi_percentile_if('true', 'days_to_mql', 0.5) }} as days_to_mql_median,
-        {{ kpi_avg_if('true', 'days_to_sql') }} as days_to_sql_avg,
-        {{ kpi_percentile_if('true', 'days_to_sql', 0.5) }} as days_to_sql_median,
-        {{ kpi_avg_if('true', 'days_to_won') }} as days_to_won_avg,
-        {{ kpi_percentile_if('true', 'days_to_won', 0.5) }} as days_to_won_median
+        sum(case when won_at is not null then won_amount_jpy end) as won_amount_jpy,
+        {%- for days in ['days_to_mql', 'days_to_sql', 'days_to_won'] %}
+        {{ kpi_exact_sum_if('true', days) }} as {{ days }}_sum,
+        {{ kpi_count_values_if('true', days) }} as {{ days }}_count{{ ',' if not loop.last }}
+        {%- endfor %}
+    from leads
+    {{ kpi_group_by_slices(['cohort_date'], slices) }}
+
+),
+
+periodized as (
+
+    select
+        date_grains.grain,
+        date_grains.period_start,
+        daily.*
+    from daily
+    inner join date_grains
+        on date_grains.date_day = daily.cohort_date
+
+),
+
+additive as (
+
+    -- a null slice column is the 'all' roll-up of the daily grouping sets and stays a group of
+    -- its own here
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        cast(sum(lead_count) as bigint) as lead_count,
+        {%- for count in ['mql', 'sql', 'opportunity', 'won', 'lost', 'recycled_mql', 'disqualified'] %}
+        cast(sum({{ count }}_count) as bigint) as {{ count }}_count,
+        {%- endfor %}
+        cast(coalesce(sum(won_amount_jpy), 0) as decimal(18, 2)) as won_amount_jpy,
+        {%- for days in ['days_to_mql', 'days_to_sql', 'days_to_won'] %}
+        {{ kpi_exact_avg('sum(' ~ days ~ '_sum)', 'sum(' ~ days ~ '_count)') }} as {{ days }}_avg{{ ',' if not loop.last }}
+        {%- endfor %}
     from periodized
+    group by grain, period_start, {{ slices | join(', ') }}
+
+),
+
+progressed_periodized as (
+
+    -- medians do not add up over days: they need every lead of the period, so only the leads
+    -- that reached MQL (every days_to_ is null otherwise), with only the columns the medians
+    -- read, go per grain
+    select
+        date_grains.grain,
+        date_grains.period_start,
+        leads.days_to_mql,
+        leads.days_to_sql,
+        leads.days_to_won,
+        {%- for slice in slices %}
+        leads.{{ slice }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from leads
+    inner join date_grains
+        on date_grains.date_day = leads.cohort_date
+    where coalesce(leads.days_to_mql, leads.days_to_sql, leads.days_to_won) is not null
+
+),
+
+medians as (
+
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_percentile_if('true', 'days_to_mql', 0.5) }} as days_to_mql_median,
+        {{ kpi_percentile_if('true', 'days_to_sql', 0.5) }} as days_to_sql_median,
+        {{ kpi_percentile_if('true', 'days_to_won', 0.5) }} as days_to_won_median
+    from progressed_periodized
     {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
+
+),
+
+aggregated as (
+
+    select
+        additive.*,
+        medians.days_to_mql_median,
+        medians.days_to_sql_median,
+        medians.days_to_won_median
+    from additive
+    left join medians
+        on medians.grain = additive.grain
+        and medians.period_start = additive.period_start
+        {%- for slice in slices %}
+        and medians.{{ slice }} is not distinct from additive.{{ slice }}
+        {%- endfor %}
 
 ),
 

@@ -47,29 +47,46 @@ stage_events as (
 
 ),
 
+daily as (
+
+    -- the counts of each reporting day first, per slice: counts add up, so the grain expansion
+    -- below multiplies slice-days instead of every event row (3 grains x millions of events)
+    select
+        event_date,
+        {{ slices | join(',\n        ') }},
+        {%- for stage in stages %}
+        {{ kpi_count_if("stage = '" ~ stage ~ "'") }} as {{ stage }}_count{{ ',' if not loop.last }}
+        {%- endfor %}
+    from stage_events
+    {{ kpi_group_by_slices(['event_date'], slices) }}
+
+),
+
 periodized as (
 
     select
         date_grains.grain,
         date_grains.period_start,
-        stage_events.*
-    from stage_events
+        daily.*
+    from daily
     inner join date_grains
-        on date_grains.date_day = stage_events.event_date
+        on date_grains.date_day = daily.event_date
 
 ),
 
 aggregated as (
 
+    -- a null slice column is the 'all' roll-up of the daily grouping sets: GROUP BY keeps it a
+    -- group of its own, so each slice's day rows roll up to its period rows
     select
         grain,
         period_start,
         {{ slices | join(',\n        ') }},
         {%- for stage in stages %}
-        {{ kpi_count_if("stage = '" ~ stage ~ "'") }} as {{ stage }}_count{{ ',' if not loop.last }}
+        cast(sum({{ stage }}_count) as bigint) as {{ stage }}_count{{ ',' if not loop.last }}
         {%- endfor %}
     from periodized
-    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
+    group by grain, period_start, {{ slices | join(', ') }}
 
 ),
 

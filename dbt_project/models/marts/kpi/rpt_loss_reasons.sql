@@ -35,31 +35,50 @@ closed_opportunities as (
 
 ),
 
+daily as (
+
+    -- each reporting day's counts and amounts first, per slice: they add up, so the grain
+    -- expansion below multiplies slice-days, not deals
+    select
+        event_date,
+        loss_reason,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_count_if('is_won') }} as won_count,
+        {{ kpi_count_if('not is_won') }} as lost_count,
+        sum(case when is_won then won_amount_jpy end) as won_amount_jpy,
+        sum(case when not is_won then amount_jpy end) as lost_amount_jpy
+    from closed_opportunities
+    {{ kpi_group_by_slices(['event_date', 'loss_reason'], slices) }}
+
+),
+
 periodized as (
 
     select
         date_grains.grain,
         date_grains.period_start,
-        closed_opportunities.*
-    from closed_opportunities
+        daily.*
+    from daily
     inner join date_grains
-        on date_grains.date_day = closed_opportunities.event_date
+        on date_grains.date_day = daily.event_date
 
 ),
 
 aggregated as (
 
+    -- a null slice column is the 'all' roll-up of the daily grouping sets and stays a group of
+    -- its own here
     select
         grain,
         period_start,
         loss_reason,
         {{ slices | join(',\n        ') }},
-        {{ kpi_count_if('is_won') }} as won_count,
-        {{ kpi_count_if('not is_won') }} as lost_count,
-        {{ kpi_sum_money_if('is_won', 'won_amount_jpy') }} as won_amount_jpy,
-        {{ kpi_sum_money_if('not is_won', 'amount_jpy') }} as lost_amount_jpy
+        cast(sum(won_count) as bigint) as won_count,
+        cast(sum(lost_count) as bigint) as lost_count,
+        cast(coalesce(sum(won_amount_jpy), 0) as decimal(18, 2)) as won_amount_jpy,
+        cast(coalesce(sum(lost_amount_jpy), 0) as decimal(18, 2)) as lost_amount_jpy
     from periodized
-    {{ kpi_group_by_slices(['grain', 'period_start', 'loss_reason'], slices) }}
+    group by grain, period_start, loss_reason, {{ slices | join(', ') }}
 
 ),
 

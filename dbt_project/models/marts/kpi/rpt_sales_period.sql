@@ -72,43 +72,121 @@ opportunity_events as (
 
 ),
 
+daily as (
+
+    -- each reporting day's counts and sums first, per slice: they add up, so the grain expansion
+    -- below multiplies slice-days instead of every opportunity event
+    select
+        event_date,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_count_if("event_type = 'created'") }} as opportunity_created_count,
+        sum(case when event_type = 'created' and not is_lost then amount_jpy end) as pipeline_amount_jpy,
+        sum(case when event_type = 'created' and not is_lost and is_is_sourced then amount_jpy end) as is_sourced_pipeline_amount_jpy,
+        {{ kpi_count_if("event_type = 'closed'") }} as closed_count,
+        {{ kpi_count_if("event_type = 'closed' and is_won") }} as won_count,
+        {{ kpi_count_if("event_type = 'closed' and is_lost") }} as lost_count,
+        sum(case when event_type = 'closed' and is_won then won_amount_jpy end) as won_amount_jpy,
+        sum(case when event_type = 'closed' and is_lost then amount_jpy end) as lost_amount_jpy,
+        sum(case when event_type = 'closed' and is_won and is_marketing_sourced then won_amount_jpy end) as marketing_sourced_won_amount_jpy,
+        {{ kpi_count_if("event_type = 'closed' and is_is_sourced") }} as is_sourced_closed_count,
+        {{ kpi_count_if("event_type = 'closed' and is_is_sourced and is_won") }} as is_sourced_won_count,
+        {{ kpi_count_if("event_type = 'closed' and not is_is_sourced") }} as other_closed_count,
+        {{ kpi_count_if("event_type = 'closed' and not is_is_sourced and is_won") }} as other_won_count,
+        {{ kpi_exact_sum_if("event_type = 'closed' and is_won", 'sales_cycle_days') }} as sales_cycle_days_sum,
+        {{ kpi_count_values_if("event_type = 'closed' and is_won", 'sales_cycle_days') }} as sales_cycle_days_count,
+        {{ kpi_exact_sum_if("event_type = 'closed' and is_won", 'lead_to_close_days') }} as lead_to_won_days_sum,
+        {{ kpi_count_values_if("event_type = 'closed' and is_won", 'lead_to_close_days') }} as lead_to_won_days_count
+    from opportunity_events
+    {{ kpi_group_by_slices(['event_date'], slices) }}
+
+),
+
 periodized as (
 
     select
         date_grains.grain,
         date_grains.period_start,
-        opportunity_events.*
+        daily.*
+    from daily
+    inner join date_grains
+        on date_grains.date_day = daily.event_date
+
+),
+
+additive as (
+
+    -- a null slice column is the 'all' roll-up of the daily grouping sets and stays a group of
+    -- its own here
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        cast(sum(opportunity_created_count) as bigint) as opportunity_created_count,
+        cast(coalesce(sum(pipeline_amount_jpy), 0) as decimal(18, 2)) as pipeline_amount_jpy,
+        cast(coalesce(sum(is_sourced_pipeline_amount_jpy), 0) as decimal(18, 2)) as is_sourced_pipeline_amount_jpy,
+        cast(sum(closed_count) as bigint) as closed_count,
+        cast(sum(won_count) as bigint) as won_count,
+        cast(sum(lost_count) as bigint) as lost_count,
+        cast(coalesce(sum(won_amount_jpy), 0) as decimal(18, 2)) as won_amount_jpy,
+        cast(coalesce(sum(lost_amount_jpy), 0) as decimal(18, 2)) as lost_amount_jpy,
+        cast(coalesce(sum(marketing_sourced_won_amount_jpy), 0) as decimal(18, 2)) as marketing_sourced_won_amount_jpy,
+        cast(sum(is_sourced_closed_count) as bigint) as is_sourced_closed_count,
+        cast(sum(is_sourced_won_count) as bigint) as is_sourced_won_count,
+        cast(sum(other_closed_count) as bigint) as other_closed_count,
+        cast(sum(other_won_count) as bigint) as other_won_count,
+        {{ kpi_exact_avg('sum(sales_cycle_days_sum)', 'sum(sales_cycle_days_count)') }} as sales_cycle_days_avg,
+        {{ kpi_exact_avg('sum(lead_to_won_days_sum)', 'sum(lead_to_won_days_count)') }} as lead_to_won_days_avg
+    from periodized
+    group by grain, period_start, {{ slices | join(', ') }}
+
+),
+
+won_periodized as (
+
+    -- medians do not add up over days: they need every won deal of the period, so only those,
+    -- with only the columns the medians read, go per grain
+    select
+        date_grains.grain,
+        date_grains.period_start,
+        opportunity_events.sales_cycle_days,
+        opportunity_events.lead_to_close_days,
+        {%- for slice in slices %}
+        opportunity_events.{{ slice }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from opportunity_events
     inner join date_grains
         on date_grains.date_day = opportunity_events.event_date
+    where opportunity_events.event_type = 'closed'
+        and opportunity_events.is_won
+
+),
+
+medians as (
+
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_percentile_if('true', 'sales_cycle_days', 0.5) }} as sales_cycle_days_median,
+        {{ kpi_percentile_if('true', 'lead_to_close_days', 0.5) }} as lead_to_won_days_median
+    from won_periodized
+    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
 
 ),
 
 aggregated as (
 
     select
-        grain,
-        period_start,
-        {{ slices | join(',\n        ') }},
-        {{ kpi_count_if("event_type = 'created'") }} as opportunity_created_count,
-        {{ kpi_sum_money_if("event_type = 'created' and not is_lost", 'amount_jpy') }} as pipeline_amount_jpy,
-        {{ kpi_sum_money_if("event_type = 'created' and not is_lost and is_is_sourced", 'amount_jpy') }} as is_sourced_pipeline_amount_jpy,
-        {{ kpi_count_if("event_type = 'closed'") }} as closed_count,
-        {{ kpi_count_if("event_type = 'closed' and is_won") }} as won_count,
-        {{ kpi_count_if("event_type = 'closed' and is_lost") }} as lost_count,
-        {{ kpi_sum_money_if("event_type = 'closed' and is_won", 'won_amount_jpy') }} as won_amount_jpy,
-        {{ kpi_sum_money_if("event_type = 'closed' and is_lost", 'amount_jpy') }} as lost_amount_jpy,
-        {{ kpi_sum_money_if("event_type = 'closed' and is_won and is_marketing_sourced", 'won_amount_jpy') }} as marketing_sourced_won_amount_jpy,
-        {{ kpi_count_if("event_type = 'closed' and is_is_sourced") }} as is_sourced_closed_count,
-        {{ kpi_count_if("event_type = 'closed' and is_is_sourced and is_won") }} as is_sourced_won_count,
-        {{ kpi_count_if("event_type = 'closed' and not is_is_sourced") }} as other_closed_count,
-        {{ kpi_count_if("event_type = 'closed' and not is_is_sourced and is_won") }} as other_won_count,
-        {{ kpi_avg_if("event_type = 'closed' and is_won", 'sales_cycle_days') }} as sales_cycle_days_avg,
-        {{ kpi_percentile_if("event_type = 'closed' and is_won", 'sales_cycle_days', 0.5) }} as sales_cycle_days_median,
-        {{ kpi_avg_if("event_type = 'closed' and is_won", 'lead_to_close_days') }} as lead_to_won_days_avg,
-        {{ kpi_percentile_if("event_type = 'closed' and is_won", 'lead_to_close_days', 0.5) }} as lead_to_won_days_median
-    from periodized
-    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
+        additive.*,
+        medians.sales_cycle_days_median,
+        medians.lead_to_won_days_median
+    from additive
+    left join medians
+        on medians.grain = additive.grain
+        and medians.period_start = additive.period_start
+        {%- for slice in slices %}
+        and medians.{{ slice }} is not distinct from additive.{{ slice }}
+        {%- endfor %}
 
 ),
 

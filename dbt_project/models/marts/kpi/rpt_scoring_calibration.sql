@@ -30,33 +30,55 @@ cycles as (
 
 ),
 
+daily as (
+
+    -- each reporting day's counts and sums first, per band: they add up, so the grain expansion
+    -- below multiplies band-days, not lead cycles
+    select
+        cohort_date,
+        score_band,
+        count(*) as lead_cycle_count,
+        {{ kpi_count_if('reached_mql') }} as mql_count,
+        {{ kpi_count_if('reached_sql') }} as sql_count,
+        {{ kpi_count_if('is_won') }} as won_count,
+        sum(case when is_won then won_amount_jpy end) as won_amount_jpy,
+        {{ kpi_count_if('max_score >= ' ~ var('mql_score_threshold') ~ ' and not reached_sql') }} as high_score_unconverted_count,
+        -- max_score is an integer: its sum is exact, the average below the same as avg()
+        sum(max_score) as max_score_sum,
+        count(max_score) as max_score_count
+    from cycles
+    {{ kpi_group_by_slices(['cohort_date'], ['score_band']) }}
+
+),
+
 periodized as (
 
     select
         date_grains.grain,
         date_grains.period_start,
-        cycles.*
-    from cycles
+        daily.*
+    from daily
     inner join date_grains
-        on date_grains.date_day = cycles.cohort_date
+        on date_grains.date_day = daily.cohort_date
 
 ),
 
 aggregated as (
 
+    -- a null score_band is the 'all' roll-up of the daily grouping sets and stays a group here
     select
         grain,
         period_start,
         score_band,
-        cast(count(*) as bigint) as lead_cycle_count,
-        {{ kpi_count_if('reached_mql') }} as mql_count,
-        {{ kpi_count_if('reached_sql') }} as sql_count,
-        {{ kpi_count_if('is_won') }} as won_count,
-        {{ kpi_sum_money_if('is_won', 'won_amount_jpy') }} as won_amount_jpy,
-        {{ kpi_count_if('max_score >= ' ~ var('mql_score_threshold') ~ ' and not reached_sql') }} as high_score_unconverted_count,
-        cast(avg(max_score) as {{ kpi_type_double() }}) as max_score_avg
+        cast(sum(lead_cycle_count) as bigint) as lead_cycle_count,
+        cast(sum(mql_count) as bigint) as mql_count,
+        cast(sum(sql_count) as bigint) as sql_count,
+        cast(sum(won_count) as bigint) as won_count,
+        cast(coalesce(sum(won_amount_jpy), 0) as decimal(18, 2)) as won_amount_jpy,
+        cast(sum(high_score_unconverted_count) as bigint) as high_score_unconverted_count,
+        {{ kpi_exact_avg('sum(max_score_sum)', 'sum(max_score_count)') }} as max_score_avg
     from periodized
-    {{ kpi_group_by_slices(['grain', 'period_start'], ['score_band']) }}
+    group by grain, period_start, score_band
 
 ),
 

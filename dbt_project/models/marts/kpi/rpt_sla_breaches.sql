@@ -34,6 +34,18 @@ handoffs as (
     select
         lead_funnel.lead_cycle_id,
         'is_first_contact' as sla_name,
+        lead_funnel.lead_id,
+        lead_funnel.cycle_number,
+        lead_funnel.company_id,
+        lead_funnel.lead_source,
+        lead_funnel.channel,
+        lead_funnel.campaign_id,
+        lead_funnel.employee_band,
+        lead_funnel.industry,
+        -- the cycle ended (recycled, disqualified, closed): the breach is history, not a to-do
+        coalesce(
+            lead_funnel.recycled_at, lead_funnel.disqualified_at, lead_funnel.won_at, lead_funnel.lost_at
+        ) is not null as is_cycle_closed,
         'mql' as stage,
         lead_funnel.mql_at as stage_at,
         lead_funnel.first_is_contact_at as handled_at,
@@ -49,6 +61,17 @@ handoffs as (
     select
         lead_funnel.lead_cycle_id,
         'fs_first_approach' as sla_name,
+        lead_funnel.lead_id,
+        lead_funnel.cycle_number,
+        lead_funnel.company_id,
+        lead_funnel.lead_source,
+        lead_funnel.channel,
+        lead_funnel.campaign_id,
+        lead_funnel.employee_band,
+        lead_funnel.industry,
+        coalesce(
+            lead_funnel.recycled_at, lead_funnel.disqualified_at, lead_funnel.won_at, lead_funnel.lost_at
+        ) is not null as is_cycle_closed,
         'sql' as stage,
         lead_funnel.sql_at as stage_at,
         lead_funnel.first_fs_approach_at as handled_at,
@@ -89,14 +112,14 @@ final as (
     select
         breaches.lead_cycle_id,
         breaches.sla_name,
-        lead_funnel.lead_id,
-        cast(lead_funnel.cycle_number as bigint) as cycle_number,
-        lead_funnel.company_id,
-        lead_funnel.lead_source,
-        lead_funnel.channel,
-        lead_funnel.campaign_id,
-        lead_funnel.employee_band,
-        lead_funnel.industry,
+        breaches.lead_id,
+        cast(breaches.cycle_number as bigint) as cycle_number,
+        breaches.company_id,
+        breaches.lead_source,
+        breaches.channel,
+        breaches.campaign_id,
+        breaches.employee_band,
+        breaches.industry,
         breaches.owner_user_id,
         users.user_name as owner_name,
         users.team,
@@ -109,15 +132,10 @@ final as (
         breaches.response_hours,
         breaches.age_hours,
         coalesce(breaches.response_hours, breaches.age_hours) - breaches.sla_hours as hours_overdue,
-        -- the cycle ended (recycled, disqualified, closed): the breach is history, not a to-do
-        coalesce(
-            lead_funnel.recycled_at, lead_funnel.disqualified_at, lead_funnel.won_at, lead_funnel.lost_at
-        ) is not null as is_cycle_closed,
+        breaches.is_cycle_closed,
         breaches.as_of_at,
         {{ kpi_rules_version() }} as rules_version
     from breaches
-    inner join lead_funnel
-        on lead_funnel.lead_cycle_id = breaches.lead_cycle_id
     left join users
         on users.user_id = breaches.owner_user_id
 

@@ -58,39 +58,110 @@ handoffs as (
 
 ),
 
+daily as (
+
+    -- each reporting day's counts and exact sums first, per slice: they add up, so the grain
+    -- expansion below multiplies slice-days instead of every handoff
+    select
+        event_date,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_count_if("handoff = 'mql'") }} as mql_count,
+        {{ kpi_count_if("handoff = 'mql' and is_handled") }} as mql_contacted_count,
+        {{ kpi_count_if("handoff = 'mql' and is_within_sla") }} as first_contact_within_sla_count,
+        {{ kpi_exact_sum_if("handoff = 'mql'", 'response_hours') }} as response_hours_sum,
+        {{ kpi_count_values_if("handoff = 'mql'", 'response_hours') }} as response_hours_count,
+        {{ kpi_count_if("handoff = 'sql'") }} as sql_count,
+        {{ kpi_count_if("handoff = 'sql' and is_handled") }} as sql_approached_count,
+        {{ kpi_count_if("handoff = 'sql' and is_within_sla") }} as fs_approach_within_sla_count,
+        {{ kpi_exact_sum_if("handoff = 'sql'", 'response_hours') }} as fs_approach_hours_sum,
+        {{ kpi_count_values_if("handoff = 'sql'", 'response_hours') }} as fs_approach_hours_count,
+        {{ kpi_count_if("handoff = 'sql' and has_appointment") }} as appointment_set_count
+    from handoffs
+    {{ kpi_group_by_slices(['event_date'], slices) }}
+
+),
+
 periodized as (
 
     select
         date_grains.grain,
         date_grains.period_start,
-        handoffs.*
+        daily.*
+    from daily
+    inner join date_grains
+        on date_grains.date_day = daily.event_date
+
+),
+
+additive as (
+
+    -- a null slice column is the 'all' roll-up of the daily grouping sets and stays a group of
+    -- its own here
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        cast(sum(mql_count) as bigint) as mql_count,
+        cast(sum(mql_contacted_count) as bigint) as mql_contacted_count,
+        cast(sum(first_contact_within_sla_count) as bigint) as first_contact_within_sla_count,
+        {{ kpi_exact_avg('sum(response_hours_sum)', 'sum(response_hours_count)') }} as response_time_avg_hours,
+        cast(sum(sql_count) as bigint) as sql_count,
+        cast(sum(sql_approached_count) as bigint) as sql_approached_count,
+        cast(sum(fs_approach_within_sla_count) as bigint) as fs_approach_within_sla_count,
+        {{ kpi_exact_avg('sum(fs_approach_hours_sum)', 'sum(fs_approach_hours_count)') }} as fs_approach_avg_hours,
+        cast(sum(appointment_set_count) as bigint) as appointment_set_count
+    from periodized
+    group by grain, period_start, {{ slices | join(', ') }}
+
+),
+
+responses_periodized as (
+
+    -- quantiles do not add up over days: they need every response time of the period, so only
+    -- the handoffs that have one, and only the columns the quantiles read, go per grain
+    select
+        date_grains.grain,
+        date_grains.period_start,
+        handoffs.handoff,
+        handoffs.response_hours,
+        {%- for slice in slices %}
+        handoffs.{{ slice }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from handoffs
     inner join date_grains
         on date_grains.date_day = handoffs.event_date
+    where handoffs.response_hours is not null
+
+),
+
+quantiles as (
+
+    select
+        grain,
+        period_start,
+        {{ slices | join(',\n        ') }},
+        {{ kpi_percentiles_if("handoff = 'mql'", 'response_hours', [0.5, 0.9]) }} as response_time_percentiles,
+        {{ kpi_percentiles_if("handoff = 'sql'", 'response_hours', [0.5, 0.9]) }} as fs_approach_percentiles
+    from responses_periodized
+    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
 
 ),
 
 aggregated as (
 
     select
-        grain,
-        period_start,
-        {{ slices | join(',\n        ') }},
-        {{ kpi_count_if("handoff = 'mql'") }} as mql_count,
-        {{ kpi_count_if("handoff = 'mql' and is_handled") }} as mql_contacted_count,
-        {{ kpi_count_if("handoff = 'mql' and is_within_sla") }} as first_contact_within_sla_count,
-        {{ kpi_avg_if("handoff = 'mql'", 'response_hours') }} as response_time_avg_hours,
-        {{ kpi_percentile_if("handoff = 'mql'", 'response_hours', 0.5) }} as response_time_median_hours,
-        {{ kpi_percentile_if("handoff = 'mql'", 'response_hours', 0.9) }} as response_time_p90_hours,
-        {{ kpi_count_if("handoff = 'sql'") }} as sql_count,
-        {{ kpi_count_if("handoff = 'sql' and is_handled") }} as sql_approached_count,
-        {{ kpi_count_if("handoff = 'sql' and is_within_sla") }} as fs_approach_within_sla_count,
-        {{ kpi_avg_if("handoff = 'sql'", 'response_hours') }} as fs_approach_avg_hours,
-        {{ kpi_percentile_if("handoff = 'sql'", 'response_hours', 0.5) }} as fs_approach_median_hours,
-        {{ kpi_percentile_if("handoff = 'sql'", 'response_hours', 0.9) }} as fs_approach_p90_hours,
-        {{ kpi_count_if("handoff = 'sql' and has_appointment") }} as appointment_set_count
-    from periodized
-    {{ kpi_group_by_slices(['grain', 'period_start'], slices) }}
+        additive.*,
+        cast({{ kpi_list_element('quantiles.response_time_percentiles', 1) }} as {{ kpi_type_double() }}) as response_time_median_hours,
+        cast({{ kpi_list_element('quantiles.response_time_percentiles', 2) }} as {{ kpi_type_double() }}) as response_time_p90_hours,
+        cast({{ kpi_list_element('quantiles.fs_approach_percentiles', 1) }} as {{ kpi_type_double() }}) as fs_approach_median_hours,
+        cast({{ kpi_list_element('quantiles.fs_approach_percentiles', 2) }} as {{ kpi_type_double() }}) as fs_approach_p90_hours
+    from additive
+    left join quantiles
+        on quantiles.grain = additive.grain
+        and quantiles.period_start = additive.period_start
+        {%- for slice in slices %}
+        and quantiles.{{ slice }} is not distinct from additive.{{ slice }}
+        {%- endfor %}
 
 ),
 

@@ -73,8 +73,8 @@ aggregated as (
         period_start,
         cast(sum(is_new_customer) as bigint) as new_customer_count,
         cast(sum(is_churned_customer) as bigint) as churned_customer_count,
-        cast(coalesce(sum(cac_cost_jpy), 0) as {{ kpi_type_double() }}) as cac_cost_jpy,
-        cast(avg(ltv_jpy) as {{ kpi_type_double() }}) as ltv_avg_jpy
+        {{ kpi_sum_double('cac_cost_jpy') }} as cac_cost_jpy,
+        {{ kpi_avg_if('true', 'ltv_jpy') }} as ltv_avg_jpy
     from periodized
     group by grain, period_start
 
