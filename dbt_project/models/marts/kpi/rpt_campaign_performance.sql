@@ -36,6 +36,12 @@ date_grains as (
 
 ),
 
+reporting_hours as (
+
+    {{ kpi_reporting_hours() }}
+
+),
+
 measures as (
 
     select
@@ -51,7 +57,7 @@ measures as (
     union all
 
     select
-        {{ kpi_local_date('lifecycle_events.occurred_at') }} as event_date,
+        {{ kpi_local_date_by_hour('reporting_hours', 'lifecycle_events.occurred_at') }} as event_date,
         coalesce(lead_funnel.channel, '(none)') as channel,
         coalesce(lead_funnel.campaign_id, '(none)') as campaign_id,
         0 as spend_jpy,
@@ -61,6 +67,7 @@ measures as (
     from lifecycle_events
     left join lead_funnel
         on lead_funnel.lead_cycle_id = lifecycle_events.lead_cycle_id
+    {{ kpi_join_reporting_hour('reporting_hours', 'lifecycle_events.occurred_at') }}
     where lifecycle_events.subject_type = 'lead'
         and lifecycle_events.stage = 'lead'
 

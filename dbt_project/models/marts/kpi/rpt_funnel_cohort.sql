@@ -81,11 +81,17 @@ latest_cycles as (
 
 ),
 
+reporting_hours as (
+
+    {{ kpi_reporting_hours() }}
+
+),
+
 leads as (
 
     select
         lead_progress.*,
-        {{ kpi_local_date('lead_progress.created_at') }} as cohort_date,
+        {{ kpi_local_date_by_hour('reporting_hours', 'lead_progress.created_at') }} as cohort_date,
         coalesce(first_cycles.lead_source, '(none)') as lead_source,
         coalesce(first_cycles.channel, '(none)') as channel,
         coalesce(first_cycles.campaign_id, '(none)') as campaign_id,
@@ -103,6 +109,7 @@ leads as (
         on latest_cycles.lead_id = lead_progress.lead_id
     left join users
         on users.user_id = latest_cycles.is_owner_user_id
+    {{ kpi_join_reporting_hour('reporting_hours', 'lead_progress.created_at') }}
 
 ),
 

@@ -32,17 +32,24 @@ date_grains as (
 
 ),
 
+reporting_hours as (
+
+    {{ kpi_reporting_hours() }}
+
+),
+
 stage_events as (
 
     select
         lifecycle_events.stage,
-        {{ kpi_local_date('lifecycle_events.occurred_at') }} as event_date,
+        {{ kpi_local_date_by_hour('reporting_hours', 'lifecycle_events.occurred_at') }} as event_date,
         {{ kpi_lead_slice_values('lead_funnel', 'users') }}
     from lifecycle_events
     left join lead_funnel
         on lead_funnel.lead_cycle_id = lifecycle_events.lead_cycle_id
     left join users
         on users.user_id = lead_funnel.is_owner_user_id
+    {{ kpi_join_reporting_hour('reporting_hours', 'lifecycle_events.occurred_at') }}
     where lifecycle_events.subject_type = 'lead'
 
 ),

@@ -16,10 +16,16 @@ date_grains as (
 
 ),
 
+reporting_hours as (
+
+    {{ kpi_reporting_hours() }}
+
+),
+
 cycles as (
 
     select
-        {{ kpi_local_date('lead_at') }} as cohort_date,
+        {{ kpi_local_date_by_hour('reporting_hours', 'lead_funnel.lead_at') }} as cohort_date,
         coalesce(score_band, '(none)') as score_band,
         max_score,
         coalesce(mql_at, sal_at, sql_at, opportunity_at, won_at, lost_at) is not null as reached_mql,
@@ -27,6 +33,7 @@ cycles as (
         won_at is not null as is_won,
         won_amount_jpy
     from lead_funnel
+    {{ kpi_join_reporting_hour('reporting_hours', 'lead_funnel.lead_at') }}
 
 ),
 

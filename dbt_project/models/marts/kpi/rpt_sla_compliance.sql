@@ -24,12 +24,18 @@ date_grains as (
 
 ),
 
+reporting_hours as (
+
+    {{ kpi_reporting_hours() }}
+
+),
+
 handoffs as (
 
     -- an MQL waits for the IS first contact
     select
         'mql' as handoff,
-        {{ kpi_local_date('lead_funnel.mql_at') }} as event_date,
+        {{ kpi_local_date_by_hour('reporting_hours', 'lead_funnel.mql_at') }} as event_date,
         lead_funnel.first_is_contact_at is not null as is_handled,
         coalesce(lead_funnel.is_first_contact_within_sla, false) as is_within_sla,
         lead_funnel.first_response_hours as response_hours,
@@ -38,6 +44,7 @@ handoffs as (
     from lead_funnel
     left join users
         on users.user_id = lead_funnel.is_owner_user_id
+    {{ kpi_join_reporting_hour('reporting_hours', 'lead_funnel.mql_at') }}
     where lead_funnel.mql_at is not null
 
     union all
@@ -45,7 +52,7 @@ handoffs as (
     -- an SQL waits for the field-sales first approach (and an appointment)
     select
         'sql' as handoff,
-        {{ kpi_local_date('lead_funnel.sql_at') }} as event_date,
+        {{ kpi_local_date_by_hour('reporting_hours', 'lead_funnel.sql_at') }} as event_date,
         lead_funnel.first_fs_approach_at is not null as is_handled,
         coalesce(lead_funnel.is_fs_approach_within_sla, false) as is_within_sla,
         lead_funnel.fs_first_approach_hours as response_hours,
@@ -54,6 +61,7 @@ handoffs as (
     from lead_funnel
     left join users
         on users.user_id = lead_funnel.is_owner_user_id
+    {{ kpi_join_reporting_hour('reporting_hours', 'lead_funnel.sql_at') }}
     where lead_funnel.sql_at is not null
 
 ),
