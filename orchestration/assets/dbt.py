@@ -7,6 +7,7 @@ results go to `audit.dq_results`, and old artifact folders are pruned.
 
 import shutil
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) 
     in audit.dq_results and the publish gate refuses to publish on them (one place decides).
     A model that fails to build does fail the step, naming the model."""
     s = settings()
+    started_at = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as raw `_loaded_at`
     # Artifacts go straight to a per-run folder kept for the audit (pruned to the newest N runs).
     target = s.dbt_artifacts_dir / context.run.run_id / step
     target.mkdir(parents=True, exist_ok=True)
@@ -73,7 +75,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) 
     yield from invocation.stream()
     if (target / "partial_parse.msgpack").exists():
         shutil.copy2(target / "partial_parse.msgpack", kept)
-    _record_test_results(context, target)
+    _record_test_results(context, target, staging_started_at=started_at if step == "staging" else None)
     broken = _failed_nodes(target, resource_types=("model", "seed", "snapshot"))
     if broken or not (target / "run_results.json").exists():
         raise dg.Failure(
@@ -96,8 +98,12 @@ def _failed_nodes(target: Path, resource_types: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _record_test_results(context: dg.AssetExecutionContext, artifacts: Path) -> None:
-    """dbt tests and Great Expectations share one history: `audit.dq_results`."""
+def _record_test_results(
+    context: dg.AssetExecutionContext, artifacts: Path, staging_started_at: datetime | None = None
+) -> None:
+    """dbt tests and Great Expectations share one history: `audit.dq_results`. After the staging
+    invocation, also what its raw/staging reconciliation proved (`audit.staging_key_state`), so the
+    next run's test counts only new raw keys (expectations/staging_keys.py)."""
     if not (artifacts / "run_results.json").exists():
         return
     from expectations.validate import record_dbt_results
@@ -112,6 +118,15 @@ def _record_test_results(context: dg.AssetExecutionContext, artifacts: Path) -> 
             run_id=context.run.run_id,
             trigger=trigger,
         )
+        if staging_started_at is not None:
+            from expectations.staging_keys import record_staging_key_state
+
+            record_staging_key_state(
+                con,
+                artifacts / "run_results.json",
+                run_id=context.run.run_id,
+                step_started_at=staging_started_at,
+            )
 
 
 def _prune_artifacts(root: Path, keep: int, current: Path) -> None:

@@ -112,3 +112,36 @@ def test_report_works_on_a_read_only_connection_of_a_fresh_warehouse(tmp_path):
         assert con.execute(
             "select count(*) from information_schema.tables where table_name = 'dq_results'"
         ).fetchall() == [(0,)]
+
+
+def test_report_reuses_the_proven_raw_key_count_while_raw_is_unchanged(failed_run, tmp_path):
+    """After a passing staging reconciliation the report takes the distinct raw keys from
+    audit.staging_key_state instead of counting them again, but only while the raw table holds
+    exactly the rows the state was proven on."""
+    import json
+    from datetime import date, datetime
+
+    from dq_warehouse import add_leads
+
+    from expectations.staging_keys import record_staging_key_state
+
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(
+        json.dumps(
+            {"results": [{"unique_id": "test.p.assert_staging_reconciles_with_raw", "status": "pass"}]}
+        )
+    )
+    assert record_staging_key_state(failed_run, run_results, run_id="r", step_started_at=datetime(2100, 1, 1))
+
+    def keys_shown() -> str:
+        html = build_report(failed_run, tmp_path / "r.html").read_text(encoding="utf-8")
+        row = re.search(r"<td>ma\.leads</td>(.*?)</tr>", html).group(1)
+        return re.findall(r">(\d+)<", row)[4]
+
+    assert keys_shown() == "800"
+    # The stored number is what the report shows (made wrong here to tell it from a count) ...
+    failed_run.execute("update audit.staging_key_state set raw_keys = 799 where model_name = 'stg_ma__leads'")
+    assert keys_shown() == "799"
+    # ... until raw changes: a new row, or a row slipped in below the watermark, means a count.
+    add_leads(failed_run, date(2025, 4, 9), 5, start=800)
+    assert keys_shown() == "805"
