@@ -5,10 +5,15 @@ On the hand-made history of test_lifecycle_handmade, two more deliveries, each f
 incremental `dbt build` and compared, table by table, with a `--full-refresh` build of a copy:
   day 2: a new MQL, an activity re-delivered on ANOTHER lead, a recycle (new cycle), a task moved
          between SFA leads, a soft-deleted SFA lead (its MA lead loses the link), a new MA lead,
-         and an identity re-assignment of a lead's company;
-  day 3: only a CS row with a later extract date: no lead has new rows, but the clock moves, so a
-         pending first-contact SLA becomes a breach (fct_lead_funnel is rebuilt; the change set
-         is empty, so the incremental tables keep their rows).
+         a new opportunity, and an identity re-assignment of a lead's company;
+  day 3: no lifecycle input of any lead changes (the change set is empty, the cycle tables keep
+         their rows), but the clock moves a month (a later CS extract), so a pending first-contact
+         SLA becomes a breach (fct_lead_funnel updates the clock columns of rows it keeps), and
+         fct_lead_funnel's other inputs change: a campaign's channel (L1), an SFA lead's owner
+         without any lead history (L3's IS owner) and identity re-assigns L9's company; the funnel
+         finds those leads by comparing their attributes (fct_lead_funnel header); identity maps
+         O1's account to a company and O2 (no lead converted into it) is soft-deleted
+         (fct_opportunities compares and reads raw changes the same way).
 """
 
 from __future__ import annotations
@@ -32,6 +37,14 @@ COMPARED = [
     "core.fct_lifecycle_events",
     "core.fct_opportunities",
 ]
+
+# the funnel's lead attributes day 3 changes without a lifecycle input of the lead changing
+LEAD_ATTRIBUTES = (
+    "select lead_id, channel, is_owner_user_id, company_id from core.fct_lead_funnel "
+    "where lead_id in ('L1', 'L3', 'L9') and is_latest_cycle order by 1"
+)
+
+OPPORTUNITIES = "select opportunity_id, company_id, channel from core.fct_opportunities order by 1"
 
 
 def _deliver(con, day: date, loaded_at: datetime, rows: dict[tuple[str, str], list[dict]]) -> None:
@@ -117,6 +130,12 @@ def test_incremental_lifecycle_equals_a_full_build(tmp_path):
                 {"id": "H7", "lead_id": "S3", "field": "Status", "created_date": ts("2025-05-16 05:00"),
                  "new_value": "Nurturing"},
             ],
+            ("sfa", "opportunity"): [
+                # an opportunity no lead converted into (soft-deleted on day 3)
+                {"id": "O2", "stage_name": "Prospecting", "created_date": ts("2025-05-16 00:00"), "account_id": "ACC2",
+                 "amount": 500000, "owner_id": "U_FS", "type": "New Business",
+                 "last_modified_date": ts("2025-05-16 00:00")},
+            ],
             ("sfa", "task"): [
                 # T3 (L1's first IS contact of cycle 2) is re-delivered on S3
                 {"id": "T3", "created_date": ts("2025-04-10 05:00"), "who_id": "S3", "owner_id": "U_IS",
@@ -138,14 +157,36 @@ def test_incremental_lifecycle_equals_a_full_build(tmp_path):
     (pending,) = _scalar(warehouse, "select is_first_contact_within_sla from core.fct_lead_funnel "
                                     "where lead_cycle_id = 'L2#1'")  # fmt: skip
     assert pending == (None,)
+    assert _scalar(warehouse, OPPORTUNITIES) == [("O1", None, "webinar"), ("O2", None, "other")]
+    assert _scalar(warehouse, LEAD_ATTRIBUTES) == [
+        ("L1", "webinar", "U_IS", "CO-A"),
+        ("L3", "other", None, "CO-D"),
+        ("L9", "webinar", None, "CO-A"),
+    ]
 
-    # day 3: nothing for any lead, only a later CS extract: the clock moves a month
+    # day 3: no lifecycle input of any lead; a later CS extract moves the clock a month, a campaign
+    # changes channel, an SFA lead gets an owner, identity moves L9 to another company
     with duckdb.connect(str(warehouse)) as con:
         _deliver(con, date(2025, 6, 20), datetime(2025, 6, 21, 0, 0), {
             ("cs", "customers"): [
                 {"customer_id": "CU3", "company_name": "Third KK", "created_at": ts("2025-06-20 00:00")},
             ],
+            ("ma", "campaigns"): [
+                {"campaign_id": "CP1", "name": "Webinar April", "channel": "event", "cost": 300000,
+                 "start_date": date(2025, 4, 1), "end_date": date(2025, 4, 30)},
+            ],
+            ("sfa", "opportunity"): [
+                {"id": "O2", "stage_name": "Prospecting", "created_date": ts("2025-05-16 00:00"), "account_id": "ACC2",
+                 "amount": 500000, "owner_id": "U_FS", "type": "New Business", "is_deleted": True,
+                 "last_modified_date": ts("2025-06-20 00:00")},
+            ],
+            ("sfa", "lead"): [
+                {"id": "S3", "status": "Open", "created_date": ts("2025-04-02 01:00"), "email": "hanako@example.com",
+                 "owner_id": "U_IS"},
+            ],
         })  # fmt: skip
+        _crosswalk(con, [("ma", "leads", "L1", "CO-A"), ("ma", "leads", "L2", "CO-B"), ("ma", "leads", "L3", "CO-D"),
+                         ("ma", "leads", "L9", "CO-E"), ("sfa", "account", "ACC1", "CO-A")])  # fmt: skip
     _build(work, warehouse)
     assert _scalar(warehouse, "select count(*) from intermediate.int_lead_changes") == [(0,)]
     day3 = _tables(warehouse)
@@ -153,5 +194,11 @@ def test_incremental_lifecycle_equals_a_full_build(tmp_path):
     (breached,) = _scalar(warehouse, "select is_first_contact_within_sla from core.fct_lead_funnel "
                                      "where lead_cycle_id = 'L2#1'")  # fmt: skip
     assert breached == (False,)
-    for table in ("intermediate.int_lead_cycles_assembled", "core.fct_lifecycle_events"):
-        assert day3[table] == day2[table]
+    assert _scalar(warehouse, LEAD_ATTRIBUTES) == [
+        ("L1", "event", "U_IS", "CO-A"),
+        ("L3", "other", "U_IS", "CO-D"),
+        ("L9", "webinar", None, "CO-E"),
+    ]
+    # O1: account company by identity, channel by its (originating) campaign; O2 soft-deleted
+    assert _scalar(warehouse, OPPORTUNITIES) == [("O1", "CO-A", "event")]
+    assert day3["intermediate.int_lead_cycles_assembled"] == day2["intermediate.int_lead_cycles_assembled"]

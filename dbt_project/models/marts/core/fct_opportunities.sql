@@ -1,10 +1,30 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='opportunity_id',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_opportunities() }}",
+) }}
 -- One row per SFA opportunity (soft-deleted ones excluded): amounts, first close, owner team,
 -- the MA lead cycle it converted from (Lead.ConvertedOpportunityId) and the sourcing flags the
 -- KPI layer attributes revenue with.
+--
+-- Incremental by opportunity (macros/lifecycle/incremental_opportunities.sql), equal to a full
+-- build after every run: a run recomputes the opportunities
+--   * whose raw rows changed since the lifecycle watermark (opportunity, its history, an SFA lead
+--     that converts into it; the pre-hook deletes these first, so soft-deleted ones vanish),
+--   * whose originating MA lead cycle may have changed: the stored and the current opportunities
+--     of the leads of int_lead_changes (every funnel column read here is a lifecycle column or an
+--     MA lead field, so it changes only for those leads),
+--   * whose owner department, channel / marketing flag (campaigns, lead_source_channels seed) or
+--     account company (identity, which has no load time) differ from the stored row.
+-- A change of the vars or of this SQL needs `--full-refresh`.
+-- depends_on: {{ ref('int_lead_changes') }}
+{%- set watermark = lifecycle_watermark_relation() if is_incremental() else none %}
 
 with
 
-opportunities as (
+live_opportunities as (
 
     select * from {{ ref('stg_sfa__opportunities') }}
     where not is_deleted
@@ -65,6 +85,64 @@ account_companies as (
 
 ),
 
+{% if is_incremental() -%}
+lead_changes as (
+
+    select lead_id from {{ ref('int_lead_changes') }}
+
+),
+
+stored as (
+
+    select * from {{ this }}
+
+),
+
+changed_opportunities as (
+
+    {% if watermark is none -%}
+    select opportunity_id from live_opportunities
+    {%- else -%}
+    {{ opportunities_changed_in_raw(watermark) }}
+    {%- endif %}
+    union all
+    select opportunity_id from stored
+    where lead_id in (select lead_id from lead_changes)
+    union all
+    select opportunity_id from funnel
+    where lead_id in (select lead_id from lead_changes)
+        and opportunity_id is not null
+    union all
+    select stored.opportunity_id
+    from stored
+    left join users
+        on stored.owner_user_id = users.user_id
+    left join campaigns
+        on stored.campaign_id = campaigns.campaign_id
+    left join lead_source_channels
+        on {{ lead_source_key('stored.lead_source') }} = lead_source_channels.lead_source
+    left join account_companies
+        on stored.account_id = account_companies.account_id
+    where stored.owner_department is distinct from users.department
+        or stored.channel is distinct from {{ attributed_channel('campaigns.channel', 'lead_source_channels.channel') }}
+        or stored.is_marketing_sourced is distinct from {{ is_marketing_sourced(
+            'stored.campaign_id', 'stored.lead_source', 'coalesce(campaigns.channel, lead_source_channels.channel)'
+        ) }}
+        or stored.company_id is distinct from account_companies.company_id
+
+),
+
+{% endif -%}
+-- the opportunities this run builds (all on a full build)
+opportunities as (
+
+    select * from live_opportunities
+    {% if is_incremental() -%}
+    where opportunity_id in (select opportunity_id from changed_opportunities)
+    {%- endif %}
+
+),
+
 closes as (
 
     select
@@ -72,6 +150,9 @@ closes as (
         min(changed_at) as closed_at
     from opportunity_histories
     where stage_name in ('{{ var("opportunity_stage_won") }}', '{{ var("opportunity_stage_lost") }}')
+        {%- if is_incremental() %}
+        and opportunity_id in (select opportunity_id from opportunities)
+        {%- endif %}
     group by opportunity_id
 
 ),
@@ -88,6 +169,9 @@ originating_cycles as (
         ) as origin_rank
     from funnel
     where funnel.opportunity_id is not null
+        {%- if is_incremental() %}
+        and funnel.opportunity_id in (select opportunity_id from opportunities)
+        {%- endif %}
 
 ),
 
@@ -104,6 +188,9 @@ converting_sfa_leads as (
         ) as lead_rank
     from sfa_leads
     where converted_opportunity_id is not null
+        {%- if is_incremental() %}
+        and converted_opportunity_id in (select opportunity_id from opportunities)
+        {%- endif %}
 
 ),
 
