@@ -1,23 +1,12 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_changed_companies(is_changed_company_record()) }}",
-) }}
--- depends_on: {{ ref('int_company_changes') }}
-
 -- One unified company per source record: the crosswalk row the identity step resolved last.
 -- Every fact that needs the company of an MA lead, SFA account or CS customer joins here, so the
--- rule "which crosswalk row counts" is written once. Incremental by record key
--- (macros/companies/incremental_companies.sql): int_company_changes lists every key whose
--- crosswalk rows changed, the rows of the others are what they were.
+-- rule "which crosswalk row counts" is written once.
 
 with
 
 crosswalk as (
 
     select * from {{ source('identity', 'company_crosswalk') }}
-    where {{ is_changed_company_record() }}
 
 ),
 

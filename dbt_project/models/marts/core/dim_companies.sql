@@ -1,10 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_companies(is_changed_company('company_id')) }}",
-) }}
--- depends_on: {{ ref('int_company_changes') }}
-
 -- One row per unified company (company_id from the identity crosswalk): the golden record.
 -- Survivorship rules (also stated in _identity__models.yml):
 --   name            SFA account (not deleted, latest modified) > CS customer (latest modified)
@@ -14,32 +7,187 @@
 --   industry        SFA account > most frequent MA lead value
 --   prefecture      SFA account > CS customer > most frequent MA lead value
 --   domain          SFA account website > CS domain > most frequent non-free-mail MA e-mail domain
--- The per-record half (cleaning, validation, the join of the crosswalk to staging) is
--- int_company_records. Incremental by company (macros/companies/incremental_companies.sql): a
--- run recomputes the companies in int_company_changes (deletes them first: a company without
--- records any more is gone), so it equals a full build.
 
 with
 
-company_rows as (
-
-    select * from {{ ref('int_company_records') }}
-    where {{ is_changed_company('company_id') }}
-
-),
-
--- every company record staging has, with the attributes survivorship chooses from
-validated as (
-
-    select * from company_rows
-    where has_record
-
-),
-
--- the crosswalk side: every record of the company, including ones staging no longer has
 crosswalk as (
 
-    select * from company_rows
+    select * from {{ source('identity', 'company_crosswalk') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_sfa__accounts') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_cs__customers') }}
+
+),
+
+ma_leads as (
+
+    select * from {{ ref('stg_ma__leads') }}
+
+),
+
+sfa_leads as (
+
+    select * from {{ ref('stg_sfa__leads') }}
+
+),
+
+free_mail_domains as (
+
+    select * from {{ ref('free_mail_domains') }}
+
+),
+
+-- every company record with the attributes survivorship chooses from; `source_rank` is the
+-- system precedence (1 = most trusted), `is_frequency_ranked` says "most frequent value wins"
+company_records as (
+
+    select
+        crosswalk.company_id,
+        'sfa' as source_system,
+        'account' as source_entity,
+        accounts.account_id as source_record_id,
+        1 as source_rank,
+        false as is_frequency_ranked,
+        accounts.account_name as company_name,
+        accounts.corporate_number,
+        accounts.employees,
+        accounts.industry,
+        accounts.prefecture,
+        accounts.website as domain_raw,
+        accounts.is_deleted,
+        coalesce(accounts.updated_at, accounts.created_at) as modified_at,
+        accounts.created_at
+    from accounts
+    inner join crosswalk
+        on crosswalk.source_system = 'sfa'
+        and crosswalk.source_entity = 'account'
+        and crosswalk.source_record_id = accounts.account_id
+
+    union all
+
+    select
+        crosswalk.company_id,
+        'cs' as source_system,
+        'customers' as source_entity,
+        customers.customer_id as source_record_id,
+        2 as source_rank,
+        false as is_frequency_ranked,
+        customers.company_name,
+        customers.corporate_number,
+        customers.employees,
+        cast(null as varchar) as industry,
+        customers.prefecture,
+        customers.domain as domain_raw,
+        customers.is_deleted,
+        coalesce(customers.updated_at, customers.created_at) as modified_at,
+        customers.created_at
+    from customers
+    inner join crosswalk
+        on crosswalk.source_system = 'cs'
+        and crosswalk.source_entity = 'customers'
+        and crosswalk.source_record_id = customers.customer_id
+
+    union all
+
+    select
+        crosswalk.company_id,
+        'ma' as source_system,
+        'leads' as source_entity,
+        ma_leads.lead_id as source_record_id,
+        3 as source_rank,
+        true as is_frequency_ranked,
+        ma_leads.company_name,
+        ma_leads.corporate_number,
+        ma_leads.employees,
+        ma_leads.industry,
+        ma_leads.prefecture,
+        ma_leads.email_normalized as domain_raw,
+        ma_leads.is_deleted,
+        coalesce(ma_leads.updated_at, ma_leads.created_at) as modified_at,
+        ma_leads.created_at
+    from ma_leads
+    inner join crosswalk
+        on crosswalk.source_system = 'ma'
+        and crosswalk.source_entity = 'leads'
+        and crosswalk.source_record_id = ma_leads.lead_id
+
+    union all
+
+    select
+        crosswalk.company_id,
+        'sfa' as source_system,
+        'lead' as source_entity,
+        sfa_leads.sfa_lead_id as source_record_id,
+        4 as source_rank,
+        true as is_frequency_ranked,
+        sfa_leads.company_name,
+        sfa_leads.corporate_number,
+        sfa_leads.employees,
+        cast(null as varchar) as industry,
+        cast(null as varchar) as prefecture,
+        coalesce(sfa_leads.website, sfa_leads.email_normalized) as domain_raw,
+        sfa_leads.is_deleted,
+        coalesce(sfa_leads.updated_at, sfa_leads.created_at) as modified_at,
+        sfa_leads.created_at
+    from sfa_leads
+    inner join crosswalk
+        on crosswalk.source_system = 'sfa'
+        and crosswalk.source_entity = 'lead'
+        and crosswalk.source_record_id = sfa_leads.sfa_lead_id
+
+),
+
+-- corporate number digits and the domain part of a website or e-mail address
+cleaned as (
+
+    select
+        company_records.*,
+        replace(replace(trim(corporate_number), '-', ''), ' ', '') as corporate_number_digits,
+        case
+            when domain_raw like '%@%' then lower(trim(split_part(domain_raw, '@', 2)))
+            else split_part(
+                replace(replace(replace(lower(trim(domain_raw)), 'https://', ''), 'http://', ''), 'www.', ''),
+                '/',
+                1
+            )
+        end as domain_candidate
+    from company_records
+
+),
+
+-- the check digit rule of the National Tax Agency (identity/normalize.py holds the same rule for
+-- matching): first digit = 9 - (sum of base digits x 1/2 alternating from the right) mod 9
+validated as (
+
+    select
+        cleaned.*,
+        case
+            when length(corporate_number_digits) = 13
+                and {{ safe_cast('corporate_number_digits', 'bigint') }} is not null
+                and {{ safe_cast('substr(corporate_number_digits, 1, 1)', 'integer') }} = 9 - mod(
+                    {%- for position in range(1, 13) %}
+                    {{ safe_cast('substr(corporate_number_digits, ' ~ (14 - position) ~ ', 1)', 'integer') }}
+                    * {{ 1 if position % 2 == 1 else 2 }}{{ ' +' if not loop.last }}
+                    {%- endfor %},
+                    9
+                )
+                then corporate_number_digits
+        end as corporate_number_valid,
+        case
+            when free_mail_domains.domain is null and domain_candidate like '%.%' then domain_candidate
+        end as company_domain
+    from cleaned
+    left join free_mail_domains
+        on cleaned.domain_candidate = free_mail_domains.domain
 
 ),
 
