@@ -4,9 +4,12 @@ invoke dbt against a temp warehouse (artefacts in the test's folder, never the s
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import duckdb
 
 from ingestion.rules import DBT_PROJECT_DIR
 
@@ -43,3 +46,32 @@ def run_dbt(
     cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]  # fmt: skip
     return subprocess.run(cmd, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def build(workdir: Path, warehouse: Path, select: list[str], *extra: str) -> None:
+    """`dbt build` of `select` (tests attached to it only when all their models are selected)."""
+    result = run_dbt(
+        workdir, warehouse, "build", "--indirect-selection", "cautious", "--select", *select, *extra
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def tables(warehouse: Path, names: list[str]) -> dict[str, list[tuple]]:
+    """Every row of each table, in a fixed order: what an incremental build is compared by."""
+    return {t: query(warehouse, f"select * from {t} order by all") for t in names}
+
+
+def full_build_of_copy(
+    tmp_path: Path, warehouse: Path, name: str, select: list[str], names: list[str]
+) -> dict:
+    """`tables(names)` after a `--full-refresh` build of `select` on a copy of the warehouse."""
+    copy = tmp_path / name / "wh.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(warehouse, copy)
+    build(copy.parent, copy, select, "--full-refresh")
+    return tables(copy, names)

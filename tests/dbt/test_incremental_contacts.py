@@ -18,15 +18,12 @@ records out of; day 3 changes no person record. Each day is compared, table by t
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-from dbt_harness import run_dbt
-from test_lifecycle_handmade import create_raw, insert, ts
-
-from ingestion.contracts import load_contracts
+from dbt_harness import build, full_build_of_copy, query, tables
+from test_lifecycle_handmade import create_raw, deliver, insert, replace_crosswalk, ts
 
 SELECT = ["+path:models/staging", "+int_contacts_watermark", "+dim_companies"]
 COMPARED = ["intermediate.int_contact_records", "core.dim_contacts"]
@@ -34,51 +31,9 @@ DAY1_RESOLVED = datetime(2025, 5, 16, 1, 0)
 DAY2_RESOLVED = datetime(2025, 5, 17, 1, 0)
 
 
-def _deliver(con, day: date, loaded_at: datetime, rows: dict[tuple[str, str], list[dict]]) -> None:
-    """Rows of one extract date, loaded at `loaded_at` (after every earlier load, as the loader)."""
-    for (system, entity), entity_rows in rows.items():
-        insert(con, system, entity, entity_rows, extract_date=day)
-        table = load_contracts().entity(system, entity).raw_table
-        con.execute(f"update {table} set _loaded_at = ? where _extract_date = ?", [loaded_at, day])
-
-
-def _crosswalk(con, rows: list[tuple[str, str, str, str, datetime]]) -> None:
-    con.execute("delete from core.company_crosswalk")
-    for system, entity, record, company, resolved_at in rows:
-        con.execute(
-            "insert into core.company_crosswalk values (?, ?, ?, ?, 'rule', 1.0, 'test', ?)",
-            [system, entity, record, company, resolved_at],
-        )
-
-
-def _build(work: Path, warehouse: Path, *extra: str, select: list[str] = SELECT) -> None:
-    result = run_dbt(
-        work, warehouse, "build", "--indirect-selection", "cautious", "--select", *select, *extra
-    )
-    assert result.returncode == 0, result.stdout[-6000:]
-
-
-def _tables(warehouse: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in COMPARED}
-
-
-def _full_build_of_copy(tmp_path: Path, warehouse: Path, name: str) -> dict[str, list[tuple]]:
-    copy = tmp_path / name / "wh.duckdb"
-    copy.parent.mkdir()
-    shutil.copy(warehouse, copy)
-    _build(copy.parent, copy, "--full-refresh")
-    return _tables(copy)
-
-
-def _scalar(warehouse: Path, sql: str):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def _persons(warehouse: Path) -> dict[str, tuple]:
     """email -> (contact_id, anchor, company_id, source_records, first_name) of dim_contacts."""
-    rows = _scalar(warehouse, "select email_normalized, contact_id, anchor_record_key, company_id, source_records, "
+    rows = query(warehouse, "select email_normalized, contact_id, anchor_record_key, company_id, source_records, "
                               "first_name from core.dim_contacts")  # fmt: skip
     return {r[0]: r[1:] for r in rows}
 
@@ -114,7 +69,7 @@ def _history(con) -> None:
         {"ticket_id": "T1", "customer_id": "CU1", "requester_email": "A@x.com", "created_at": ts("2025-04-10 00:00")},
         {"ticket_id": "T2", "customer_id": "CU1", "requester_email": "f@x.com", "created_at": ts("2025-04-11 00:00")},
     ])  # fmt: skip
-    _crosswalk(con, [
+    replace_crosswalk(con, [
         ("ma", "leads", "L6", "CO-A", DAY1_RESOLVED),
         ("sfa", "account", "ACC1", "CO-B", DAY1_RESOLVED),
         ("cs", "customers", "CU1", "CO-B", DAY1_RESOLVED),
@@ -126,9 +81,11 @@ def test_incremental_contacts_equal_a_full_build(tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         create_raw(con)
         _history(con)
-    _build(work, warehouse)
-    assert _tables(warehouse) == _full_build_of_copy(tmp_path, warehouse, "full_day1")
-    assert _scalar(warehouse, "select count(*) from intermediate.int_contacts_watermark") == [(1,)]
+    build(work, warehouse, SELECT)
+    assert tables(warehouse, COMPARED) == full_build_of_copy(
+        tmp_path, warehouse, "full_day1", SELECT, COMPARED
+    )
+    assert query(warehouse, "select count(*) from intermediate.int_contacts_watermark") == [(1,)]
     day1 = _persons(warehouse)
     assert day1["c@x.com"][3] == "ma:leads:L3, sfa:lead:S3"
     assert day1["a@x.com"][3] == "cs:ticket_requester:CU1:a@x.com, ma:leads:L1"
@@ -137,7 +94,7 @@ def test_incremental_contacts_equal_a_full_build(tmp_path):
 
     # day 2
     with duckdb.connect(str(warehouse)) as con:
-        _deliver(con, date(2025, 5, 16), datetime(2025, 5, 17, 0, 0), {
+        deliver(con, date(2025, 5, 16), datetime(2025, 5, 17, 0, 0), {
             ("ma", "leads"): [
                 # an earlier record of person e@x.com: the new anchor
                 {"lead_id": "L0", "email": "E@x.com", "created_at": ts("2025-03-01 00:00")},
@@ -166,16 +123,18 @@ def test_incremental_contacts_equal_a_full_build(tmp_path):
             ],
         })  # fmt: skip
         # identity re-assigns L6 and drops ACC1's row (unchanged rows keep their resolved_at)
-        _crosswalk(con, [
+        replace_crosswalk(con, [
             ("ma", "leads", "L6", "CO-C", DAY2_RESOLVED),
             ("cs", "customers", "CU1", "CO-B", DAY1_RESOLVED),
         ])  # fmt: skip
     # a run that stops after int_contact_records (dim_contacts not rebuilt, watermark kept) ...
-    _build(work, warehouse, select=["+int_contact_records"])
+    build(work, warehouse, ["+int_contact_records"])
     # ... then a complete one: it must still rebuild the persons the first run moved records out of
-    _build(work, warehouse)
-    assert _tables(warehouse) == _full_build_of_copy(tmp_path, warehouse, "full_day2")
-    changed = {r[0] for r in _scalar(warehouse, "select record_key from intermediate.int_contact_changes")}
+    build(work, warehouse, SELECT)
+    assert tables(warehouse, COMPARED) == full_build_of_copy(
+        tmp_path, warehouse, "full_day2", SELECT, COMPARED
+    )
+    changed = {r[0] for r in query(warehouse, "select record_key from intermediate.int_contact_changes")}
     assert changed == {
         "ma:leads:L0", "ma:leads:L5", "sfa:lead:S3", "sfa:lead:S5", "sfa:lead:S8", "sfa:contact:C2",
         "ma:leads:L3", "sfa:lead:S4",  # their sync id points at a changed record
@@ -196,13 +155,16 @@ def test_incremental_contacts_equal_a_full_build(tmp_path):
 
     # day 3: nothing for any person record
     with duckdb.connect(str(warehouse)) as con:
-        _deliver(con, date(2025, 6, 20), datetime(2025, 6, 21, 0, 0), {
+        deliver(con, date(2025, 6, 20), datetime(2025, 6, 21, 0, 0), {
             ("cs", "customers"): [
                 {"customer_id": "CU3", "company_name": "Third KK", "created_at": ts("2025-06-20 00:00")},
             ],
         })  # fmt: skip
-    _build(work, warehouse)
-    assert _scalar(warehouse, "select count(*) from intermediate.int_contact_changes") == [(0,)]
-    day3 = _tables(warehouse)
-    assert day3 == _full_build_of_copy(tmp_path, warehouse, "full_day3")
-    assert day3["core.dim_contacts"] == _tables(tmp_path / "full_day2" / "wh.duckdb")["core.dim_contacts"]
+    build(work, warehouse, SELECT)
+    assert query(warehouse, "select count(*) from intermediate.int_contact_changes") == [(0,)]
+    day3 = tables(warehouse, COMPARED)
+    assert day3 == full_build_of_copy(tmp_path, warehouse, "full_day3", SELECT, COMPARED)
+    assert (
+        day3["core.dim_contacts"]
+        == tables(tmp_path / "full_day2" / "wh.duckdb", COMPARED)["core.dim_contacts"]
+    )

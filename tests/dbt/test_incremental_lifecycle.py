@@ -18,15 +18,11 @@ incremental `dbt build` and compared, table by table, with a `--full-refresh` bu
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
-from dbt_harness import LIFECYCLE_SELECT, run_dbt
-from test_lifecycle_handmade import create_raw, insert, ts, write_history
-
-from ingestion.contracts import load_contracts
+from dbt_harness import LIFECYCLE_SELECT, build, full_build_of_copy, query, tables
+from test_lifecycle_handmade import create_raw, deliver, replace_crosswalk, ts, write_history
 
 COMPARED = [
     "intermediate.int_leads_linked",
@@ -47,63 +43,24 @@ LEAD_ATTRIBUTES = (
 OPPORTUNITIES = "select opportunity_id, company_id, channel from core.fct_opportunities order by 1"
 
 
-def _deliver(con, day: date, loaded_at: datetime, rows: dict[tuple[str, str], list[dict]]) -> None:
-    """Rows of one extract date, loaded at `loaded_at` (after every earlier load, as the loader)."""
-    for (system, entity), entity_rows in rows.items():
-        insert(con, system, entity, entity_rows, extract_date=day)
-        table = load_contracts().entity(system, entity).raw_table
-        con.execute(f"update {table} set _loaded_at = ? where _extract_date = ?", [loaded_at, day])
-
-
-def _build(work: Path, warehouse: Path, *extra: str) -> None:
-    result = run_dbt(work, warehouse, "build", "--indirect-selection", "cautious", "--select", *LIFECYCLE_SELECT,
-                     *extra)  # fmt: skip
-    assert result.returncode == 0, result.stdout[-6000:]
-
-
-def _tables(warehouse: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in COMPARED}
-
-
-def _full_build_of_copy(tmp_path: Path, warehouse: Path, name: str) -> dict[str, list[tuple]]:
-    copy = tmp_path / name / "wh.duckdb"
-    copy.parent.mkdir()
-    shutil.copy(warehouse, copy)
-    _build(copy.parent, copy, "--full-refresh")
-    return _tables(copy)
-
-
-def _scalar(warehouse: Path, sql: str):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def _crosswalk(con, rows: list[tuple[str, str, str, str]]) -> None:
-    con.execute("delete from core.company_crosswalk")
-    for system, entity, record, company in rows:
-        con.execute(
-            "insert into core.company_crosswalk values (?, ?, ?, ?, 'rule', 1.0, 'test', now())",
-            [system, entity, record, company],
-        )
-
-
 def test_incremental_lifecycle_equals_a_full_build(tmp_path):
     work, warehouse = tmp_path / "dbt", tmp_path / "wh.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         create_raw(con)
         write_history(con)
-        _crosswalk(
+        replace_crosswalk(
             con, [("ma", "leads", "L1", "CO-A"), ("ma", "leads", "L2", "CO-B"), ("ma", "leads", "L3", "CO-C")]
         )
-    _build(work, warehouse)
-    assert _tables(warehouse) == _full_build_of_copy(tmp_path, warehouse, "full_day1")
-    leads_before = _scalar(warehouse, "select count(*) from intermediate.int_lead_changes")[0][0]
+    build(work, warehouse, LIFECYCLE_SELECT)
+    assert tables(warehouse, COMPARED) == full_build_of_copy(
+        tmp_path, warehouse, "full_day1", LIFECYCLE_SELECT, COMPARED
+    )
+    leads_before = query(warehouse, "select count(*) from intermediate.int_lead_changes")[0][0]
     assert leads_before == 3  # a first build: every lead
 
     # day 2
     with duckdb.connect(str(warehouse)) as con:
-        _deliver(con, date(2025, 5, 16), datetime(2025, 5, 17, 0, 0), {
+        deliver(con, date(2025, 5, 16), datetime(2025, 5, 17, 0, 0), {
             ("ma", "leads"): [
                 {"lead_id": "L9", "email": "new@example.org", "created_at": ts("2025-05-16 01:00"),
                  "lead_source": "Webinar"},
@@ -143,22 +100,22 @@ def test_incremental_lifecycle_equals_a_full_build(tmp_path):
             ],
         })  # fmt: skip
         # identity re-assigns L3 to another company (no lifecycle row of L3's changes for that)
-        _crosswalk(con, [("ma", "leads", "L1", "CO-A"), ("ma", "leads", "L2", "CO-B"), ("ma", "leads", "L3", "CO-D"),
+        replace_crosswalk(con, [("ma", "leads", "L1", "CO-A"), ("ma", "leads", "L2", "CO-B"), ("ma", "leads", "L3", "CO-D"),
                          ("ma", "leads", "L9", "CO-A")])  # fmt: skip
-    _build(work, warehouse)
-    day2 = _tables(warehouse)
-    assert day2 == _full_build_of_copy(tmp_path, warehouse, "full_day2")
-    changed = {r[0] for r in _scalar(warehouse, "select lead_id from intermediate.int_lead_changes")}
+    build(work, warehouse, LIFECYCLE_SELECT)
+    day2 = tables(warehouse, COMPARED)
+    assert day2 == full_build_of_copy(tmp_path, warehouse, "full_day2", LIFECYCLE_SELECT, COMPARED)
+    changed = {r[0] for r in query(warehouse, "select lead_id from intermediate.int_lead_changes")}
     assert changed == {"L1", "L2", "L3", "L9"}
-    cycles = _scalar(
+    cycles = query(
         warehouse, "select lead_id, count(*) from intermediate.int_lead_cycles_bounded group by 1 order by 1"
     )
     assert cycles == [("L1", 2), ("L2", 1), ("L3", 2), ("L9", 1)]
-    (pending,) = _scalar(warehouse, "select is_first_contact_within_sla from core.fct_lead_funnel "
+    (pending,) = query(warehouse, "select is_first_contact_within_sla from core.fct_lead_funnel "
                                     "where lead_cycle_id = 'L2#1'")  # fmt: skip
     assert pending == (None,)
-    assert _scalar(warehouse, OPPORTUNITIES) == [("O1", None, "webinar"), ("O2", None, "other")]
-    assert _scalar(warehouse, LEAD_ATTRIBUTES) == [
+    assert query(warehouse, OPPORTUNITIES) == [("O1", None, "webinar"), ("O2", None, "other")]
+    assert query(warehouse, LEAD_ATTRIBUTES) == [
         ("L1", "webinar", "U_IS", "CO-A"),
         ("L3", "other", None, "CO-D"),
         ("L9", "webinar", None, "CO-A"),
@@ -167,7 +124,7 @@ def test_incremental_lifecycle_equals_a_full_build(tmp_path):
     # day 3: no lifecycle input of any lead; a later CS extract moves the clock a month, a campaign
     # changes channel, an SFA lead gets an owner, identity moves L9 to another company
     with duckdb.connect(str(warehouse)) as con:
-        _deliver(con, date(2025, 6, 20), datetime(2025, 6, 21, 0, 0), {
+        deliver(con, date(2025, 6, 20), datetime(2025, 6, 21, 0, 0), {
             ("cs", "customers"): [
                 {"customer_id": "CU3", "company_name": "Third KK", "created_at": ts("2025-06-20 00:00")},
             ],
@@ -185,20 +142,20 @@ def test_incremental_lifecycle_equals_a_full_build(tmp_path):
                  "owner_id": "U_IS"},
             ],
         })  # fmt: skip
-        _crosswalk(con, [("ma", "leads", "L1", "CO-A"), ("ma", "leads", "L2", "CO-B"), ("ma", "leads", "L3", "CO-D"),
+        replace_crosswalk(con, [("ma", "leads", "L1", "CO-A"), ("ma", "leads", "L2", "CO-B"), ("ma", "leads", "L3", "CO-D"),
                          ("ma", "leads", "L9", "CO-E"), ("sfa", "account", "ACC1", "CO-A")])  # fmt: skip
-    _build(work, warehouse)
-    assert _scalar(warehouse, "select count(*) from intermediate.int_lead_changes") == [(0,)]
-    day3 = _tables(warehouse)
-    assert day3 == _full_build_of_copy(tmp_path, warehouse, "full_day3")
-    (breached,) = _scalar(warehouse, "select is_first_contact_within_sla from core.fct_lead_funnel "
+    build(work, warehouse, LIFECYCLE_SELECT)
+    assert query(warehouse, "select count(*) from intermediate.int_lead_changes") == [(0,)]
+    day3 = tables(warehouse, COMPARED)
+    assert day3 == full_build_of_copy(tmp_path, warehouse, "full_day3", LIFECYCLE_SELECT, COMPARED)
+    (breached,) = query(warehouse, "select is_first_contact_within_sla from core.fct_lead_funnel "
                                      "where lead_cycle_id = 'L2#1'")  # fmt: skip
     assert breached == (False,)
-    assert _scalar(warehouse, LEAD_ATTRIBUTES) == [
+    assert query(warehouse, LEAD_ATTRIBUTES) == [
         ("L1", "event", "U_IS", "CO-A"),
         ("L3", "other", "U_IS", "CO-D"),
         ("L9", "webinar", None, "CO-E"),
     ]
     # O1: account company by identity, channel by its (originating) campaign; O2 soft-deleted
-    assert _scalar(warehouse, OPPORTUNITIES) == [("O1", "CO-A", "event")]
+    assert query(warehouse, OPPORTUNITIES) == [("O1", "CO-A", "event")]
     assert day3["intermediate.int_lead_cycles_assembled"] == day2["intermediate.int_lead_cycles_assembled"]

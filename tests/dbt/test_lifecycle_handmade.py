@@ -61,6 +61,26 @@ def insert(con, system: str, entity: str, rows: list[dict], extract_date: date =
         )
 
 
+def deliver(con, day: date, loaded_at: datetime, rows: dict[tuple[str, str], list[dict]]) -> None:
+    """Rows of one extract date, loaded at `loaded_at` (after every earlier load, as the loader)."""
+    for (system, entity), entity_rows in rows.items():
+        insert(con, system, entity, entity_rows, extract_date=day)
+        table = load_contracts().entity(system, entity).raw_table
+        con.execute(f"update {table} set _loaded_at = ? where _extract_date = ?", [loaded_at, day])
+
+
+def replace_crosswalk(con, rows: list[tuple]) -> None:
+    """Identity's crosswalk as `rows` of (system, entity, record id, company id[, resolved_at]);
+    without a resolved_at the row is resolved now."""
+    con.execute("delete from core.company_crosswalk")
+    for system, entity, record, company, *resolved_at in rows:
+        con.execute(
+            "insert into core.company_crosswalk values (?, ?, ?, ?, 'rule', 1.0, 'test', "
+            + ("?)" if resolved_at else "now())"),
+            [system, entity, record, company, *resolved_at],
+        )
+
+
 def ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
