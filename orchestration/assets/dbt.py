@@ -6,7 +6,7 @@ results go to `audit.dq_results`, and old artifact folders are pruned.
 """
 
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,12 +50,11 @@ class SsotDbtTranslator(DagsterDbtTranslator):
 translator = SsotDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
 
 
-def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) -> Iterator:
+def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) -> Generator[Any, None, Path]:
     """`dbt build` of the selected nodes. Failing tests do not fail the step: they are recorded
     in audit.dq_results and the publish gate refuses to publish on them (one place decides).
-    A model that fails to build does fail the step, naming the model."""
+    A model that fails to build does fail the step, naming the model. Returns the artifacts folder."""
     s = settings()
-    started_at = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as raw `_loaded_at`
     # Artifacts go straight to a per-run folder kept for the audit (pruned to the newest N runs).
     target = s.dbt_artifacts_dir / context.run.run_id / step
     target.mkdir(parents=True, exist_ok=True)
@@ -75,13 +74,14 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, step: str) 
     yield from invocation.stream()
     if (target / "partial_parse.msgpack").exists():
         shutil.copy2(target / "partial_parse.msgpack", kept)
-    _record_test_results(context, target, staging_started_at=started_at if step == "staging" else None)
+    _record_test_results(context, target)
     broken = _failed_nodes(target, resource_types=("model", "seed", "snapshot"))
     if broken or not (target / "run_results.json").exists():
         raise dg.Failure(
             description=f"dbt build ({step}) failed to build: {', '.join(broken[:20]) or 'see the dbt log'}",
             metadata={"failed_nodes": "\n".join(broken), "artifacts": str(target)},
         )
+    return target
 
 
 def _failed_nodes(target: Path, resource_types: tuple[str, ...]) -> list[str]:
@@ -98,12 +98,8 @@ def _failed_nodes(target: Path, resource_types: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _record_test_results(
-    context: dg.AssetExecutionContext, artifacts: Path, staging_started_at: datetime | None = None
-) -> None:
-    """dbt tests and Great Expectations share one history: `audit.dq_results`. After the staging
-    invocation, also what its raw/staging reconciliation proved (`audit.staging_key_state`), so the
-    next run's test counts only new raw keys (expectations/staging_keys.py)."""
+def _record_test_results(context: dg.AssetExecutionContext, artifacts: Path) -> None:
+    """dbt tests and Great Expectations share one history: `audit.dq_results`."""
     if not (artifacts / "run_results.json").exists():
         return
     from expectations.validate import record_dbt_results
@@ -118,15 +114,20 @@ def _record_test_results(
             run_id=context.run.run_id,
             trigger=trigger,
         )
-        if staging_started_at is not None:
-            from expectations.staging_keys import record_staging_key_state
 
-            record_staging_key_state(
-                con,
-                artifacts / "run_results.json",
-                run_id=context.run.run_id,
-                step_started_at=staging_started_at,
-            )
+
+def _record_staging_key_state(
+    context: dg.AssetExecutionContext, artifacts: Path, started_at: datetime
+) -> None:
+    """What the staging invocation's raw/staging reconciliation proved (`audit.staging_key_state`),
+    so the next run's test counts only new raw keys (expectations/staging_keys.py)."""
+    from expectations.staging_keys import record_staging_key_state
+    from orchestration.resources import build_resources
+
+    with build_resources()["warehouse"].connect() as con:
+        record_staging_key_state(
+            con, artifacts / "run_results.json", run_id=context.run.run_id, step_started_at=started_at
+        )
 
 
 def _prune_artifacts(root: Path, keep: int, current: Path) -> None:
@@ -146,7 +147,9 @@ def _prune_artifacts(root: Path, keep: int, current: Path) -> None:
 )
 def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Reference seeds and staging views: renamed, typed, latest version per key, deletes flagged."""
-    yield from _run_dbt(context, dbt, "staging")
+    started_at = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as raw `_loaded_at`
+    artifacts = yield from _run_dbt(context, dbt, "staging")
+    _record_staging_key_state(context, artifacts, started_at)
 
 
 @dbt_assets(
