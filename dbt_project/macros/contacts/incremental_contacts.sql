@@ -56,8 +56,7 @@
     consumed (int_contacts_watermark.consumed_run: the start of that run); a failed run's stay, and
     all stay while there is no watermark (no build of dim_contacts consumed them yet). -#}
 {% macro delete_consumed_contact_changes() -%}
-    {%- set watermark = adapter.get_relation(database=this.database, schema=this.schema,
-                                             identifier='int_contacts_watermark') -%}
+    {%- set watermark = existing_relation('int_contacts_watermark') -%}
     {%- if is_incremental() and watermark is not none -%}
     delete from {{ this }} where changed_in_run <= (select max(consumed_run) from {{ watermark }})
     {%- endif -%}

@@ -1,12 +1,7 @@
 {#- fct_opportunities, incremental by opportunity (see its header). The raw inputs are read with
     the lifecycle watermark (int_lifecycle_watermark: the newest raw `_loaded_at` of the last build
-    whose lifecycle models, fct_opportunities included, all succeeded), without ref: the watermark
-    is built after this model. Callers declare `depends_on: ref('int_lead_changes')`. -#}
-{% macro lifecycle_watermark_relation() -%}
-    {%- set lead_changes = ref('int_lead_changes') -%}
-    {{- return(adapter.get_relation(database=lead_changes.database, schema=lead_changes.schema,
-                                    identifier='int_lifecycle_watermark')) -}}
-{%- endmacro %}
+    whose lifecycle models, fct_opportunities included, all succeeded), without ref
+    (existing_relation): the watermark is built after this model. -#}
 
 {#- The opportunities whose own raw rows changed since the watermark: opportunities (also the
     soft-deleted or vanished ones), every version of a changed history row and every version of a
@@ -35,7 +30,7 @@
 {#- The pre-hook: delete the opportunities whose raw rows changed (a soft-deleted one leaves no row
     that the delete+insert strategy could match); the rest of the change set is replaced by it. -#}
 {% macro delete_changed_opportunities() -%}
-    {%- set watermark = lifecycle_watermark_relation() -%}
+    {%- set watermark = existing_relation('int_lifecycle_watermark') -%}
     {%- if is_incremental() and watermark is not none -%}
     delete from {{ this }} where opportunity_id in ({{ opportunities_changed_in_raw(watermark) }})
     {%- endif -%}

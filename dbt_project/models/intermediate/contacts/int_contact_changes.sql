@@ -24,13 +24,9 @@
 -- --full-refresh or the first build (no int_contact_records, no dim_contacts), when both are built
 -- in full anyway. A change of the rules in int_contact_records needs --full-refresh.
 
-{%- set records = adapter.get_relation(database=this.database, schema=this.schema,
-                                       identifier='int_contact_records') %}
-{%- set watermark = adapter.get_relation(database=this.database, schema=this.schema,
-                                         identifier='int_contacts_watermark') %}
-{%- set dim = graph.nodes.get('model.' ~ project_name ~ '.dim_contacts') %}
-{%- set contacts = adapter.get_relation(database=dim.database, schema=dim.schema, identifier=dim.alias)
-    if dim is not none else none %}
+{%- set records = existing_relation('int_contact_records') %}
+{%- set watermark = existing_relation('int_contacts_watermark') %}
+{%- set contacts = existing_relation('dim_contacts') %}
 {%- set everything = watermark is none or records is none %}
 
 with

@@ -10,14 +10,13 @@
 --   * links (int_leads_linked, a full rebuild: e-mail matching is global) that differ from the
 --     ones int_lead_cycles_assembled was built with: also SFA lead changes, deletes, re-links.
 -- Company re-assignments by identity are not lifecycle inputs: fct_lifecycle_events compares its
--- company ids itself, fct_lead_funnel is rebuilt in full (clock columns). A change of the
+-- company ids itself, fct_lead_funnel and fct_opportunities compare their lead and opportunity
+-- attributes (company, owner, channel) with the stored rows. A change of the
 -- business-rule vars or of this SQL needs `--full-refresh`. No watermark (first build, or the
 -- models were tables before) or a full refresh means every lead (and nothing read).
 
-{%- set watermark = adapter.get_relation(database=this.database, schema=this.schema,
-                                         identifier='int_lifecycle_watermark') %}
-{%- set assembled = adapter.get_relation(database=this.database, schema=this.schema,
-                                         identifier='int_lead_cycles_assembled') %}
+{%- set watermark = existing_relation('int_lifecycle_watermark') %}
+{%- set assembled = existing_relation('int_lead_cycles_assembled') %}
 
 with
 

@@ -20,7 +20,7 @@
 --     account company (identity, which has no load time) differ from the stored row.
 -- A change of the vars or of this SQL needs `--full-refresh`.
 -- depends_on: {{ ref('int_lead_changes') }}
-{%- set watermark = lifecycle_watermark_relation() if is_incremental() else none %}
+{%- set watermark = existing_relation('int_lifecycle_watermark') if is_incremental() else none %}
 
 with
 
