@@ -102,6 +102,19 @@ def ids_in(table: str, column: str = "record_id") -> str:
     return f"(select {column} from {table})"
 
 
+def touching(edges: str, ids: str, columns: str = "*") -> str:
+    """SQL of `columns` of the rows of `edges` (a table, or a query in parentheses, with
+    `record_id_l` and `record_id_r`) with a record in `ids` (`ids_in`), each row once: the rows
+    `where record_id_l in ids or record_id_r in ids`.
+    A semi join on each end, where DuckDB runs that OR as two mark joins over every row: on the
+    21.6M-row Splink cache with 140k ids 0.65 CPU s instead of 0.95-1.24 (measured at L)."""
+    return f"""
+        select {columns} from {edges} e semi join {ids} i on i.record_id = e.record_id_l
+        union all
+        select {columns} from (select * from {edges} e anti join {ids} i on i.record_id = e.record_id_l) e
+        semi join {ids} i on i.record_id = e.record_id_r"""
+
+
 def previous_state(con, key: str) -> tuple[bool, bool]:
     """(normalised attributes reusable, incremental run possible) given what is in `core`: the
     last run must have left the same run key and every table an incremental run reads."""
@@ -132,15 +145,27 @@ def sync_records(con, reuse: bool, incremental: bool) -> int:
         create or replace temp table {NORMALISED} (
             {record_columns_ddl()}, record_id bigint, component bigint
         )""")
+    gone = f"select record_key from {OLD} anti join {CURRENT} using (record_key)"
     if reuse:
+        # One join of the staging keys with the state's finds both what to normalise (new or other
+        # raw fingerprint) and the state rows that go (other fingerprint, or the record is gone):
+        # the state's million keys are read and hashed once, not twice.
+        con.execute(f"""
+            create or replace temp table _identity_diff as
+            select c.record_key as current_key, c.raw_fingerprint, s.record_key as state_key
+            from {CURRENT} c full join (select record_key, raw_fingerprint from {STATE}) s
+                on s.record_key = c.record_key
+            where c.record_key is null or s.record_key is null
+                or c.raw_fingerprint is distinct from s.raw_fingerprint""")
         con.execute(f"""
             create or replace temp table {TODO} as
-            select * from {CURRENT} anti join {STATE} using (record_key, raw_fingerprint)""")
-        gone = f"select record_key from {STATE} anti join {CURRENT} using (record_key)"
+            select current_key as record_key, raw_fingerprint from _identity_diff where current_key is not null""")
         con.execute(f"""
             create or replace temp table {OLD} as
             select {_STATE_COLUMNS} from {STATE}
-            where record_key in (select record_key from {TODO} union all {gone})""")
+            semi join (select state_key from _identity_diff where state_key is not null) d
+                on d.state_key = record_key""")
+        gone = "select state_key as record_key from _identity_diff where current_key is null"
         con.execute(f"""
             create or replace temp view {RECORDS} as
             select {_STATE_COLUMNS} from {STATE} anti join {OLD} using (record_id)
@@ -150,9 +175,13 @@ def sync_records(con, reuse: bool, incremental: bool) -> int:
         con.execute(f"create or replace temp table {OLD} as select * from {NORMALISED}")
         con.execute(f"create or replace temp view {RECORDS} as select * from {NORMALISED}")
     # A record normalised again keeps its id, and its component until it is clustered again.
+    # (Reading the raw rows on their ids pays when they are few: a daily run's, not all of them.)
+    todo, current = con.execute(
+        f"select (select count(*) from {TODO}), (select count(*) from {CURRENT})"
+    ).fetchall()[0]
     normalised = normalise_into(
         con,
-        raw_rows_sql(con, TODO),
+        raw_rows_sql(con, TODO, few=todo * 10 < current),
         f"""insert into {NORMALISED} by name
             select p.*, o.record_id, o.component from _identity_part p left join {OLD} o using (record_key)""",
     )
@@ -167,7 +196,7 @@ def sync_records(con, reuse: bool, incremental: bool) -> int:
     con.execute(f"""
         create or replace temp table {GONE} as
         select record_id, record_key, source_system, source_entity, source_record_id
-        from {OLD} anti join {CURRENT} using (record_key)""")
+        from {OLD} semi join ({gone}) using (record_key)""")
     con.execute(f"drop table {CURRENT}")  # a million keys each: the rest of the run has no use for them
     con.execute(f"drop table {TODO}")
     if not incremental:
@@ -202,8 +231,7 @@ def rule_scope(con) -> None:
     con.execute(f"create or replace temp table {MEMBERS} as {members}")
     con.execute(f"""
         create or replace temp table {RULES_DROP} as
-        select * from {cfg.RULE_EDGES}
-        where record_id_l in {_DIRTY} or record_id_r in {_DIRTY}
+        {touching(cfg.RULE_EDGES, _DIRTY)}
         union
         select c.* from {cfg.RULE_EDGES} c
         semi join {MEMBERS} m on m.record_id = c.record_id_l and m.method = c.method""")
@@ -218,8 +246,7 @@ def diff_edges(con, incremental: bool) -> None:
         return
     con.execute(f"""
         create or replace temp table _identity_scored_old as
-        select record_id_l, record_id_r, match_probability from {cfg.EDGE_CACHE}
-        where record_id_l in {_DIRTY} or record_id_r in {_DIRTY}""")
+        {touching(cfg.EDGE_CACHE, _DIRTY, "record_id_l, record_id_r, match_probability")}""")
     for removed, added, old, new in (
         (RULES_DEL, RULES_ADD, RULES_DROP, RULES_NEW),
         (SCORED_DEL, SCORED_ADD, "_identity_scored_old", SCORED),
@@ -228,16 +255,18 @@ def diff_edges(con, incremental: bool) -> None:
             con.execute(f"create or replace temp table {name} as select * from {a} except select * from {b}")
 
 
-def edges_now(incremental: bool, cache: str, where: str) -> str:
-    """SQL of this run's rows of an edge cache (`RULE_EDGES` or `EDGE_CACHE`, `where` applied):
-    the cache without its _DEL rows, and its _ADD rows."""
+def edges_now(incremental: bool, cache: str, where: str, ids: str | None = None) -> str:
+    """SQL of this run's rows of an edge cache (`RULE_EDGES` or `EDGE_CACHE`, `where` applied,
+    or for an incremental run with `ids` the rows `touching` them): the cache without its _DEL
+    rows, and its _ADD rows."""
     rules = cache == cfg.RULE_EDGES
     removed, added = (RULES_DEL, RULES_ADD) if rules else (SCORED_DEL, SCORED_ADD)
     cols = "record_id_l, record_id_r, " + ("method, accepted" if rules else "match_probability")
     if not incremental:
         return f"select {cols} from {added} where {where}"
+    kept = touching(cache, ids, cols) if ids else f"select {cols} from {cache} where {where}"
     return f"""
-        select {cols} from (select {cols} from {cache} where {where}) anti join {removed} using ({cols})
+        select {cols} from ({kept}) anti join {removed} using ({cols})
         union all select {cols} from {added} where {where}"""
 
 
@@ -279,7 +308,7 @@ def mark_edges(con, incremental: bool, match_probability: float) -> None:
     """EDGES (after RECLUSTER): rule edges (`link` unless a contradicted xref), Splink pairs (`link`
     at or above the match probability) and must_links; an incremental run keeps those with a
     record in RECLUSTER or NORMALISED, a full run has a view of them all."""
-    where = "true"
+    where, scope = "true", None
     if incremental:
         con.execute(f"""
             create or replace temp table _identity_scope as
@@ -289,10 +318,10 @@ def mark_edges(con, incremental: bool, match_probability: float) -> None:
     p = float(match_probability)
     sql = f"""
         select record_id_l, record_id_r, method, accepted as link, 1.0 as match_probability
-        from ({edges_now(incremental, cfg.RULE_EDGES, where)})
+        from ({edges_now(incremental, cfg.RULE_EDGES, where, scope)})
         union all
         select record_id_l, record_id_r, 'splink', match_probability >= {p!r}, match_probability
-        from ({edges_now(incremental, cfg.EDGE_CACHE, where)})
+        from ({edges_now(incremental, cfg.EDGE_CACHE, where, scope)})
         union all
         select record_id_l, record_id_r, 'steward', true, 1.0 from {STEWARD}
         where link_type = 'must_link' and {where}"""

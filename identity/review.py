@@ -46,8 +46,8 @@ def mark_conflicts(con, incremental: bool) -> None:
         dirty = inc.ids_in(inc.DIRTY)
         con.execute(f"""
             create or replace temp table _identity_candidates as
-            select record_id_l, record_id_r, method, match_probability from {inc.EDGES}
-            where link and (record_id_l in {dirty} or record_id_r in {dirty})
+            select record_id_l, record_id_r, method, match_probability
+            from ({inc.touching(f"(select * from {inc.EDGES} where link)", dirty)})
             union select record_id_l, record_id_r, method, 1.0 from {inc.RULES_ADD} where accepted""")
         links = "_identity_candidates"
         # the numbers of their records, read in one pass

@@ -149,11 +149,12 @@ def _changed_and_candidates(con, records: str, changed: str, model_path: Path) -
     con.execute(f"create or replace temp table _identity_splink_new as {splink_frame_sql(changed_records)}")
     shared = " or ".join(_shares_block(rule["blocking_rule"], "_identity_splink_new") for rule in rules)
     unchanged = f"(select * from {records} where record_id not in (select record_id from {changed}))"
-    found = f"select unique_id from ({splink_frame_sql(unchanged, grams=False)}) r where {shared}"
-    candidates = f"(select * from {records} where record_id in ({found}))"
-    return arrow(con.execute("select * from _identity_splink_new")), arrow(
-        con.execute(splink_frame_sql(candidates))
-    )
+    found = f"select * from ({splink_frame_sql(unchanged, grams=False)}) r where {shared}"
+    # the frame of the records found, in `splink_frame_sql`'s column order: one pass over `records`
+    candidates = f"""
+        select unique_id, name_key, {name_grams_sql("name_key")} as name_grams, * exclude (unique_id, name_key)
+        from ({found})"""
+    return arrow(con.execute("select * from _identity_splink_new")), arrow(con.execute(candidates))
 
 
 def score_pairs(
