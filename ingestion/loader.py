@@ -227,7 +227,7 @@ def discover_files(
     landing = Path(landing)
     wanted = set(extract_dates) if extract_dates is not None else None
     found = []
-    for path in landing.rglob("*"):
+    for path in _candidates(landing, wanted):
         rel = path.relative_to(landing)
         # Hidden files and folders are exporters' partial uploads and OS litter, not extracts.
         if not path.is_file() or any(p.startswith(".") for p in rel.parts):
@@ -236,6 +236,25 @@ def discover_files(
             continue
         found.append(describe_landing_file(landing, path, contracts))
     return sorted(found, key=lambda f: f.sort_key)
+
+
+def _candidates(landing: Path, wanted: set[str] | None):
+    """The paths `discover_files` filters: everything under `landing` (`rglob`), or with `wanted`
+    dates only the entries of `<top>/<date>/` folders, the only place a wanted file can be:
+    walking a year of daily folders (~6,500 files at L) for one day's 14 cost ~0.2 s CPU. Like
+    `rglob`, it does not descend into symlinked folders."""
+    if wanted is None:
+        yield from landing.rglob("*")
+        return
+    for top in landing.iterdir():
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for day in sorted(wanted):
+            if day in ("", ".", "..") or Path(day).name != day:
+                continue  # not one folder name: no file of the layout can be in it
+            folder = top / day
+            if folder.is_dir() and not folder.is_symlink():
+                yield from folder.iterdir()
 
 
 def load_landing(
@@ -856,26 +875,30 @@ def ledger_reconciliation_problems(
         f"select _batch_id, _loaded_at, count(*) as n from {e.raw_table} group by all"
         for e in contracts.entities
     )
+    # One statement, so the raw tables (28M rows at L) are scanned once: the per-batch counts
+    # serve both the ledger comparison (kind 0) and the orphan search (kind 1).
     rows = con.execute(
-        f"with raw as ({raw_counts}), "
+        f"with raw as materialized ({raw_counts}), "
         "q as (select batch_id, quarantined_at, count(*) as n from audit.quarantine group by all), "
-        "l as (select * from audit.load_ledger where status in ('loaded', 'rejected')) "
-        "select l.source_file, l.batch_id, l.status, l.rows_loaded, coalesce(raw.n, 0), "
-        "l.rows_quarantined, coalesce(q.n, 0) from l "
+        "l as (select * from audit.load_ledger where status in ('loaded', 'rejected')), "
+        "mismatch as (select l.source_file, l.batch_id, l.status, l.rows_loaded, coalesce(raw.n, 0) as raw_n, "
+        "l.rows_quarantined, coalesce(q.n, 0) as q_n from l "
         "left join raw on raw._batch_id = l.batch_id and raw._loaded_at = l.attempt_at "
         "left join q on q.batch_id = l.batch_id and q.quarantined_at = l.attempt_at "
-        "where coalesce(raw.n, 0) != l.rows_loaded or coalesce(q.n, 0) != l.rows_quarantined "
-        "order by l.source_file"
-    ).fetchall()
-    for src, batch, status, loaded, raw_n, quar, q_n in rows:
-        problems.append(
-            f"{src} ({batch}, {status}): ledger rows_loaded {loaded} / rows_quarantined {quar}, "
-            f"but raw holds {raw_n} and quarantine {q_n}"
-        )
-    orphans = con.execute(
-        f"with raw as ({raw_counts}) select raw._batch_id, sum(raw.n) from raw "
+        "where coalesce(raw.n, 0) != l.rows_loaded or coalesce(q.n, 0) != l.rows_quarantined), "
+        "orphan as (select raw._batch_id, sum(raw.n) as n from raw "
         "anti join (select * from audit.load_ledger where status = 'loaded') l "
-        "on l.batch_id = raw._batch_id and l.attempt_at = raw._loaded_at group by 1 order by 1"
+        "on l.batch_id = raw._batch_id and l.attempt_at = raw._loaded_at group by 1) "
+        "select 0 as kind, source_file as k, batch_id, status, rows_loaded, raw_n, rows_quarantined, q_n "
+        "from mismatch union all "
+        "select 1, _batch_id, _batch_id, null, null, n, null, null from orphan order by kind, k"
     ).fetchall()
-    problems += [f"raw batch {b} ({n} rows) has no loaded ledger row" for b, n in orphans]
+    for kind, src, batch, status, loaded, raw_n, quar, q_n in rows:
+        if kind == 0:
+            problems.append(
+                f"{src} ({batch}, {status}): ledger rows_loaded {loaded} / rows_quarantined {quar}, "
+                f"but raw holds {raw_n} and quarantine {q_n}"
+            )
+        else:
+            problems.append(f"raw batch {batch} ({raw_n} rows) has no loaded ledger row")
     return problems

@@ -8,7 +8,13 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from ingestion.loader import ensure_warehouse, ledger_reconciliation_problems, load_landing
+from ingestion.loader import (
+    describe_landing_file,
+    discover_files,
+    ensure_warehouse,
+    ledger_reconciliation_problems,
+    load_landing,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "extracts"
 
@@ -195,3 +201,43 @@ def test_unknown_files_are_ledgered_as_rejected(con, put, landing, ledger):
     assert "no sfa contract entity matches file name 'Quote'" in reasons["sfa/2026-06-03/Quote.csv"]
     assert "unsupported file type" in reasons["sfa/2026-06-03/notes.txt"]
     assert "layout" in reasons["crm/2026-06-03/Lead.csv"]
+
+
+def test_discovery_of_given_dates_finds_what_a_walk_of_the_whole_landing_finds(landing, tmp_path):
+    """With extract dates, discovery lists only `<top>/<date>/` folders; the result must equal
+    filtering a full `rglob` walk (hidden parts skipped, symlinked folders not entered)."""
+    files = [
+        f"sfa/{DAY}/Lead.csv", f"ma/{DAY}/leads.csv", f"crm/{DAY}/Lead.csv", f"sfa/{DAY}/.partial.csv",
+        f".trash/{DAY}/Lead.csv", f"sfa/{DAY}/sub/Lead.csv", "sfa/2026-06-04/Lead.csv", "Lead.csv",
+        f"sfa/{DAY}x/Lead.csv", "sfa/not-a-date/Lead.csv",
+    ]  # fmt: skip
+    for rel in files:
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        (landing / rel).write_text(LEAD_HEADER, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere" / DAY
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "Lead.csv").write_text(LEAD_HEADER, encoding="utf-8")
+    (landing / "cs").symlink_to(elsewhere.parent, target_is_directory=True)  # not entered
+    (landing / "ma" / "2026-06-04").symlink_to(elsewhere, target_is_directory=True)  # not entered
+
+    def walked(dates: set[str]) -> list[str]:
+        found = []
+        for path in landing.rglob("*"):
+            rel = path.relative_to(landing)
+            visible = path.is_file() and not any(p.startswith(".") for p in rel.parts)
+            if visible and len(rel.parts) == 3 and rel.parts[1] in dates:
+                found.append(describe_landing_file(landing, path))
+        return [f.source_file for f in sorted(found, key=lambda f: f.sort_key)]
+
+    for dates in (
+        [DAY],
+        [DAY, "2026-06-04"],
+        ["not-a-date", f"{DAY}x"],
+        ["2026-06-05"],
+        [".", "..", "", "sfa/x"],
+    ):
+        got = [f.source_file for f in discover_files(landing, dates)]
+        assert got == walked(set(dates)), dates
+    assert [f.source_file for f in discover_files(landing, [DAY])] == [
+        f"crm/{DAY}/Lead.csv", f"ma/{DAY}/leads.csv", f"sfa/{DAY}/Lead.csv"
+    ]  # fmt: skip

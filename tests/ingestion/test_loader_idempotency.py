@@ -120,3 +120,35 @@ def test_reconciliation_reports_tampering(con, put, landing):
     problems = ledger_reconciliation_problems(con)
     assert any("rows_read 7 != rows_loaded 2 + rows_quarantined 0" in p for p in problems)
     assert any("but raw holds 1" in p for p in problems)
+
+
+def test_reconciliation_lists_every_kind_of_problem_in_order(con, put, landing):
+    """Counts mismatches (raw and quarantine, ordered by file) then orphan raw batches (ordered
+    by batch): all from one scan of the raw tables, each reported exactly once."""
+    put("cs", "2026-06-01", "customers.csv", V1)
+    put("cs", "2026-06-02", "customers.csv", _customers(("C3", "x", "2026-06-02 10:00"), ("C4", "y", "bad")))
+    put("cs", "2026-06-01", "tickets.csv", "ticket_id,customer_id,created_at\nT1,C1,2026-06-01 10:00\n")
+    load_landing(con, landing, bad_row_threshold=0.9)
+    assert ledger_reconciliation_problems(con) == []
+    batches = dict(con.execute("select source_file, batch_id from audit.load_ledger").fetchall())
+    con.execute("delete from audit.quarantine")  # the 06-02 customers file's bad row
+    con.execute("delete from raw_cs.tickets")
+    con.execute("delete from raw_cs.customers where customer_id = 'C1'")
+    for batch in ("zz/orphan/2", "aa/orphan/1"):  # rows no loaded ledger row accounts for
+        con.execute(
+            "insert into raw_cs.customers (customer_id, _batch_id, _loaded_at) values ('C9', ?, now()), ('C8', ?, now())",
+            [batch, batch],
+        )
+    c1, c2, t1 = (
+        batches[f"cs/2026-06-0{d}/{f}.csv"] for d, f in ((1, "customers"), (2, "customers"), (1, "tickets"))
+    )
+    assert ledger_reconciliation_problems(con) == [
+        f"cs/2026-06-01/customers.csv ({c1}, loaded): ledger rows_loaded 2 / rows_quarantined 0, "
+        "but raw holds 1 and quarantine 0",
+        f"cs/2026-06-01/tickets.csv ({t1}, loaded): ledger rows_loaded 1 / rows_quarantined 0, "
+        "but raw holds 0 and quarantine 0",
+        f"cs/2026-06-02/customers.csv ({c2}, loaded): ledger rows_loaded 1 / rows_quarantined 1, "
+        "but raw holds 1 and quarantine 0",
+        "raw batch aa/orphan/1 (2 rows) has no loaded ledger row",
+        "raw batch zz/orphan/2 (2 rows) has no loaded ledger row",
+    ]
