@@ -62,8 +62,15 @@ def _exists(con, schema: str, table: str) -> bool:
     )
 
 
-def _count(con, schema: str, table: str, where: str = "", params=None) -> int | None:
-    if not _exists(con, schema, table):
+def _relations(con) -> set[tuple[str, str]]:
+    """(schema, table) of every table and view: one catalog read for the reconciliation's ~90
+    existence checks (~3 ms each at L)."""
+    return set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+
+
+def _count(con, schema: str, table: str, where: str = "", params=None, relations=None) -> int | None:
+    """Rows of `schema.table`, None when it does not exist (`relations`: `_relations`, if read)."""
+    if not ((schema, table) in relations if relations is not None else _exists(con, schema, table)):
         return None
     sql = f"select count(*) from {quote_ident(schema)}.{quote_ident(table)} {where}"
     return con.execute(sql, params or []).fetchall()[0][0]
@@ -210,8 +217,9 @@ def _reconciliation(con) -> str:
     # tables unchanged since (every one, right after a run): counting them again over every raw
     # table took seconds at L.
     proven = verified_raw_keys(con)
-    has_ledger = _exists(con, "audit", "load_ledger")
-    has_quarantine = _exists(con, "audit", "quarantine")
+    relations = _relations(con)  # the reconciliation reads, and creates nothing
+    has_ledger = ("audit", "load_ledger") in relations
+    has_quarantine = ("audit", "quarantine") in relations
     rows = []
     for ent in load_contracts().entities:
         ledger = (
@@ -225,9 +233,16 @@ def _reconciliation(con) -> str:
             if has_ledger
             else None
         )
-        raw = _count(con, f"raw_{ent.system}", ent.name)
+        raw = _count(con, f"raw_{ent.system}", ent.name, relations=relations)
         quarantined = (
-            _count(con, "audit", "quarantine", "where system = ? and entity = ?", [ent.system, ent.name])
+            _count(
+                con,
+                "audit",
+                "quarantine",
+                "where system = ? and entity = ?",
+                [ent.system, ent.name],
+                relations,
+            )
             if has_quarantine
             else None
         )
@@ -237,12 +252,12 @@ def _reconciliation(con) -> str:
             keys = con.execute(
                 f"select count(*) from (select distinct {cols} from {ent.raw_table})"
             ).fetchall()[0][0]
-        staging = _count(con, "staging", ent.staging_model)
+        staging = _count(con, "staging", ent.staging_model, relations=relations)
         core = next(
             (
-                f"{c}: {_count(con, *c.split('.'))}"
+                f"{c}: {_count(con, *c.split('.'), relations=relations)}"
                 for c in CORE_FACTS.get((ent.system, ent.name), ())
-                if _exists(con, *c.split("."))
+                if tuple(c.split(".")) in relations
             ),
             "—",
         )
@@ -304,7 +319,8 @@ def _reconciliation(con) -> str:
         ).fetchall()}
     )  # fmt: skip
     for t in names:
-        built, published = _count(con, BUILD_SCHEMA, t), _count(con, PUBLISH_SCHEMA, t)
+        built = _count(con, BUILD_SCHEMA, t, relations=relations)
+        published = _count(con, PUBLISH_SCHEMA, t, relations=relations)
         marts.append(
             [_e(t), _e("—" if built is None else built), _e("—" if published is None else published)]
         )

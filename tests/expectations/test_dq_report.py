@@ -145,3 +145,25 @@ def test_report_reuses_the_proven_raw_key_count_while_raw_is_unchanged(failed_ru
     # ... until raw changes: a new row, or a row slipped in below the watermark, means a count.
     add_leads(failed_run, date(2025, 4, 9), 5, start=800)
     assert keys_shown() == "805"
+
+
+def test_report_counts_each_mart_where_it_exists(failed_run, tmp_path):
+    """The KPI marts table: a count where the table exists, `—` where it does not (built but
+    never published, or published but no longer built); table existence read once per report."""
+    failed_run.execute("create table kpi_build.rpt_zz_new as select * from range(2)")
+    failed_run.execute("create table kpi.rpt_zz_old as select * from range(3)")
+    failed_run.execute("create view staging.unrelated as select 1 as x")  # a view is a relation too
+    html = build_report(failed_run, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<td>rpt_zz_new</td><td class="num">2</td><td class="num">—</td>' in html
+    assert '<td>rpt_zz_old</td><td class="num">—</td><td class="num">3</td>' in html
+    built, published = (
+        failed_run.execute(f"select count(*) from {s}.rpt_sales_period").fetchall()[0][0]
+        for s in ("kpi_build", "kpi")
+    )
+    assert f'<td>rpt_sales_period</td><td class="num">{built}</td><td class="num">{published}</td>' in html
+    # the first existing core fact of an entity is shown, with its count
+    failed_run.execute("create schema if not exists core")
+    failed_run.execute("create table core.fct_lead_cycles as select * from range(4)")
+    html = build_report(failed_run, tmp_path / "r.html").read_text(encoding="utf-8")
+    row = re.search(r"<td>ma\.leads</td>(.*?)</tr>", html).group(1)
+    assert "<td>core.fct_lead_cycles: 4</td>" in row
