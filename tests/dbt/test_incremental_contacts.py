@@ -168,3 +168,55 @@ def test_incremental_contacts_equal_a_full_build(tmp_path):
         day3["core.dim_contacts"]
         == tables(tmp_path / "full_day2" / "wh.duckdb", COMPARED)["core.dim_contacts"]
     )
+
+
+def _compiled_changes(work: Path) -> str:
+    """The SQL the last build ran for int_contact_changes."""
+    return next((work / "target" / "compiled").rglob("int_contact_changes.sql")).read_text()
+
+
+VANISHED_COMPARE = "staging_records.source_record_id is null"  # stored records against all of staging
+
+
+def test_incremental_contacts_records_gone_from_raw(tmp_path):
+    """A record can only vanish from staging without a newer raw row when raw rows below the
+    watermark change: the run then compares every stored record with staging; otherwise (the
+    raw counts in int_contacts_watermark still hold) it skips that comparison."""
+    work, warehouse = tmp_path / "dbt", tmp_path / "wh.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        create_raw(con)
+        _history(con)
+    build(work, warehouse, SELECT)
+    watermark = query(warehouse, "select raw_rows_ma_leads, raw_rows_sfa_lead, raw_rows_sfa_contact, "
+                                 "raw_rows_cs_tickets from intermediate.int_contacts_watermark")  # fmt: skip
+    assert watermark == [(5, 5, 1, 2)]
+
+    # day 2: a new MA lead, and raw rows of earlier loads disappear (SFA contact C1; ticket T1,
+    # the only ticket of requester CU1:a@x.com): no raw row after the watermark names them
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, date(2025, 5, 16), datetime(2025, 5, 17, 0, 0), {
+            ("ma", "leads"): [{"lead_id": "L9", "email": "j@x.com", "created_at": ts("2025-05-16 00:00")}],
+        })  # fmt: skip
+        con.execute("delete from raw_sfa.contact where id = 'C1'")
+        con.execute("delete from raw_cs.tickets where ticket_id = 'T1'")
+    build(work, warehouse, SELECT)
+    assert tables(warehouse, COMPARED) == full_build_of_copy(
+        tmp_path, warehouse, "full_day2", SELECT, COMPARED
+    )
+    assert VANISHED_COMPARE in _compiled_changes(work)
+    changed = {r[0] for r in query(warehouse, "select record_key from intermediate.int_contact_changes")}
+    assert changed == {"ma:leads:L9", "sfa:contact:C1", "cs:ticket_requester:CU1:a@x.com"}
+    day2 = _persons(warehouse)
+    assert "d@x.com" not in day2 and day2["a@x.com"][3] == "ma:leads:L1"
+
+    # day 3: only new rows: the counts hold, no comparison with all of staging, still exact
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, date(2025, 6, 20), datetime(2025, 6, 21, 0, 0), {
+            ("sfa", "contact"): [{"id": "C3", "email": "j@x.com", "created_date": ts("2025-06-20 00:00")}],
+        })  # fmt: skip
+    build(work, warehouse, SELECT)
+    assert VANISHED_COMPARE not in _compiled_changes(work)
+    assert tables(warehouse, COMPARED) == full_build_of_copy(
+        tmp_path, warehouse, "full_day3", SELECT, COMPARED
+    )
+    assert _persons(warehouse)["j@x.com"][3] == "ma:leads:L9, sfa:contact:C3"

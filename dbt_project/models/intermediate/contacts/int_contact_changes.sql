@@ -18,6 +18,8 @@
 --     added or removed the row): compared with the stored row, as the crosswalk keeps no
 --     trace of removed rows;
 --   * it vanished from staging (stored, no longer there): it must leave its person.
+-- The last one compares every stored record with staging, only when the raw rows the watermark
+-- counted below it changed (contact_raw_intact): otherwise no record can have vanished.
 -- Appended, not replaced: a run's rows stay until a build of dim_contacts has consumed them
 -- (pre-hook), so a run that fails after int_contact_records keeps the previous person keys for the
 -- next run. Every record (of staging and of the stored table) without a watermark; nothing on
@@ -73,6 +75,7 @@ changed as (
 ),
 
 {% else %}
+{%- set raw_intact = contact_raw_intact(watermark) %}
 
 stored as (
 
@@ -149,7 +152,8 @@ candidates as (
         and stored.company_source_entity = crosswalk.source_entity
         and stored.company_source_record_id = crosswalk.source_record_id
     where stored.company_id is distinct from crosswalk.company_id
-    -- vanished from staging
+    {%- if not raw_intact %}
+    -- vanished from staging (only possible while raw rows below the watermark changed)
     union all
     select stored.source_system, stored.source_entity, stored.source_record_id
     from stored
@@ -158,6 +162,7 @@ candidates as (
         and stored.source_entity = staging_records.source_entity
         and stored.source_record_id = staging_records.source_record_id
     where staging_records.source_record_id is null
+    {%- endif %}
 
 ),
 
