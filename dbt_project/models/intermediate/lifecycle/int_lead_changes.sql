@@ -52,9 +52,16 @@ loaded_through as (
     ('sfa', 'opportunity', 'id', 'id'),
     ('sfa', 'opportunity_history', 'id', 'opportunity_id'),
 ] %}
+{#- (a key that is its own target, an MA lead or opportunity id, needs no other versions: every
+    version of it maps to the key itself, so reading the fresh rows is enough) -#}
 {% for system, entity, key, target in changed %}
 changed_{{ system }}_{{ entity }} as (
 
+    {% if key == target -%}
+    select distinct fresh.{{ key }} as changed_id
+    from {{ source(system, entity) }} as fresh
+    where fresh._loaded_at > (select loaded_through from loaded_through)
+    {%- else -%}
     select distinct versions.{{ target }} as changed_id
     from {{ source(system, entity) }} as versions
     where versions.{{ key }} in (
@@ -62,6 +69,7 @@ changed_{{ system }}_{{ entity }} as (
         from {{ source(system, entity) }} as fresh
         where fresh._loaded_at > (select loaded_through from loaded_through)
     )
+    {%- endif %}
 
 ),
 {% endfor %}
@@ -84,10 +92,12 @@ lead_people as (
 
 ),
 
--- the links each lead's stored cycles were assembled with (one set per lead)
+-- the links each lead's stored cycles were assembled with (one set per lead, repeated on each
+-- of its cycles: not deduplicated, the comparison below gives the same leads either way and
+-- `final` is distinct)
 assembled_links as (
 
-    select distinct
+    select
         lead_id,
         sfa_lead_id,
         converted_contact_id,

@@ -18,22 +18,19 @@ with
 
 cycles as (
 
-    select * from {{ ref('int_lead_cycles_bounded') }}
-    where {{ is_changed_lead('lead_id') }}
+    {{ changed_lead_rows(ref('int_lead_cycles_bounded')) }}
 
 ),
 
 scores as (
 
-    select * from {{ ref('int_lead_cycle_scores_aggregated') }}
-    where {{ is_changed_lead('lead_id') }}
+    {{ changed_lead_rows(ref('int_lead_cycle_scores_aggregated')) }}
 
 ),
 
 links as (
 
-    select * from {{ ref('int_leads_linked') }}
-    where {{ is_changed_lead('lead_id') }}
+    {{ changed_lead_rows(ref('int_leads_linked')) }}
 
 ),
 

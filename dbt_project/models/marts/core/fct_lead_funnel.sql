@@ -122,11 +122,18 @@ changed_leads as (
 ),
 
 {% endif -%}
+-- on an incremental run the changed leads' rows, fetched by row id (see changed_lead_rows in
+-- macros/lifecycle/incremental_leads.sql: a lead filter on the wide table decodes all of it)
 cycles as (
 
-    select * from assembled_cycles
     {% if is_incremental() -%}
-    where lead_id in (select lead_id from changed_leads)
+    select * from {{ ref('int_lead_cycles_assembled') }}
+    where rowid in (
+        select changed_rows.rowid from {{ ref('int_lead_cycles_assembled') }} as changed_rows
+        where changed_rows.lead_id in (select lead_id from changed_leads)
+    )
+    {%- else -%}
+    select * from assembled_cycles
     {%- endif %}
 
 ),
