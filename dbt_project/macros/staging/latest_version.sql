@@ -21,22 +21,28 @@
     {{ latest_version_window(relation, key, modified_at, where) }}
 {%- endmacro %}
 
+{#- The rank of a raw version within its key, 1 = the one that counts: the ordering rule of
+    latest_version, written once for both of its forms. -#}
+{% macro version_rank(key, modified_at) -%}
+    row_number() over (
+        partition by {{ key | join(', ') }}
+        order by
+            {% if modified_at -%}
+            {{ modified_at }} desc nulls last,
+            {% endif -%}
+            _extract_date desc nulls last,
+            _loaded_at desc nulls last,
+            _row_number desc nulls last
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+
 {#- The latest version of the rows passing `where` (none: of every row), as a window + filter. -#}
 {% macro latest_version_window(relation, key, modified_at=none, where=none) -%}
     select * from (
         select
             versions.*,
-            row_number() over (
-                partition by {{ key | join(', ') }}
-                order by
-                    {% if modified_at -%}
-                    {{ modified_at }} desc nulls last,
-                    {% endif -%}
-                    _extract_date desc nulls last,
-                    _loaded_at desc nulls last,
-                    _row_number desc nulls last
-                rows between unbounded preceding and current row
-            ) as _version_rank
+            {{ version_rank(key, modified_at) }} as _version_rank
         from {{ relation }} as versions
         {% if where -%}
         where {{ where }}
@@ -64,17 +70,7 @@
         select winners._version_rowid from (
             select
                 versions.rowid as _version_rowid,
-                row_number() over (
-                    partition by {{ key | join(', ') }}
-                    order by
-                        {% if modified_at -%}
-                        {{ modified_at }} desc nulls last,
-                        {% endif -%}
-                        _extract_date desc nulls last,
-                        _loaded_at desc nulls last,
-                        _row_number desc nulls last
-                    rows between unbounded preceding and current row
-                ) as _version_rank
+                {{ version_rank(key, modified_at) }} as _version_rank
             from {{ relation }} as versions
             where {{ where }}
         ) as winners
