@@ -16,22 +16,12 @@
 {%- endmacro %}
 
 {#- `select *` of a table's rows of the changed leads on an incremental run (all rows on a full
-    build). The lead filter is applied to the row ids first and only the matching rows are then
-    read: a plain `where lead_id in (...)` decodes every column of every row group (the changed
-    leads are spread over all of them), which costs a full scan of the wide table; reading
-    `lead_id` and `rowid` first and fetching the rows by id costs a seventh of that at L (the
-    assembled cycles, 3.6 % of the leads: 0.97 -> 0.14 CPU s). It does not pay on a narrow table
-    or one read for a large share of its rows (tried on int_lead_cycles_bounded and
-    stg_ma__activities: slower), so only the wide lifecycle tables use it. Both reads are in one
-    statement, so the row ids are those of one snapshot. `relation` must be a table (a view or a
-    CTE has no rowid). -#}
+    build), fetched by rowid (rows_by_rowid): the changed leads are spread over the whole wide
+    table. Tried on int_lead_cycles_bounded and stg_ma__activities: slower there, so only the wide
+    lifecycle tables use it. -#}
 {% macro changed_lead_rows(relation, column='lead_id') -%}
     {%- if is_incremental() -%}
-    select * from {{ relation }}
-    where rowid in (
-        select changed_rows.rowid from {{ relation }} as changed_rows
-        where changed_rows.{{ column }} in (select lead_id from {{ ref('int_lead_changes') }})
-    )
+    {{ rows_by_rowid(relation, column ~ " in (select lead_id from " ~ ref('int_lead_changes') ~ ")") }}
     {%- else -%}
     select * from {{ relation }}
     {%- endif -%}

@@ -122,16 +122,12 @@ changed_leads as (
 ),
 
 {% endif -%}
--- on an incremental run the changed leads' rows, fetched by row id (see changed_lead_rows in
--- macros/lifecycle/incremental_leads.sql: a lead filter on the wide table decodes all of it)
+-- on an incremental run the changed leads' rows, fetched by row id (rows_by_rowid: a lead
+-- filter on the wide table decodes all of it)
 cycles as (
 
     {% if is_incremental() -%}
-    select * from {{ ref('int_lead_cycles_assembled') }}
-    where rowid in (
-        select changed_rows.rowid from {{ ref('int_lead_cycles_assembled') }} as changed_rows
-        where changed_rows.lead_id in (select lead_id from changed_leads)
-    )
+    {{ rows_by_rowid(ref('int_lead_cycles_assembled'), 'lead_id in (select lead_id from changed_leads)') }}
     {%- else -%}
     select * from assembled_cycles
     {%- endif %}

@@ -17,17 +17,15 @@ with
 
 funnel as (
 
-    select * from {{ ref('fct_lead_funnel') }}
     {% if is_incremental() -%}
-    -- the rows of leads without events, fetched by row id (a lead filter on the wide funnel
-    -- decodes all of it; see changed_lead_rows in macros/lifecycle/incremental_leads.sql)
-    where rowid in (
-        select funnel_rows.rowid from {{ ref('fct_lead_funnel') }} as funnel_rows
-        where funnel_rows.lead_id not in (
-            select lead_id from {{ this }}
-            where subject_type = 'lead'
-        )
-    )
+    -- the rows of leads without events, fetched by row id (rows_by_rowid: a lead filter on the
+    -- wide funnel decodes all of it)
+    {%- set without_events -%}
+        lead_id not in (select lead_id from {{ this }} where subject_type = 'lead')
+    {%- endset %}
+    {{ rows_by_rowid(ref('fct_lead_funnel'), without_events) }}
+    {%- else %}
+    select * from {{ ref('fct_lead_funnel') }}
     {%- endif %}
 
 ),
