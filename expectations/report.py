@@ -68,9 +68,9 @@ def _relations(con) -> set[tuple[str, str]]:
     return set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
 
 
-def _count(con, schema: str, table: str, where: str = "", params=None, relations=None) -> int | None:
-    """Rows of `schema.table`, None when it does not exist (`relations`: `_relations`, if read)."""
-    if not ((schema, table) in relations if relations is not None else _exists(con, schema, table)):
+def _count(con, relations: set, schema: str, table: str, where: str = "", params=None) -> int | None:
+    """Rows of `schema.table`, None when it is not in `relations` (`_relations`)."""
+    if (schema, table) not in relations:
         return None
     sql = f"select count(*) from {quote_ident(schema)}.{quote_ident(table)} {where}"
     return con.execute(sql, params or []).fetchall()[0][0]
@@ -233,15 +233,15 @@ def _reconciliation(con) -> str:
             if has_ledger
             else None
         )
-        raw = _count(con, f"raw_{ent.system}", ent.name, relations=relations)
+        raw = _count(con, relations, f"raw_{ent.system}", ent.name)
         quarantined = (
             _count(
                 con,
+                relations,
                 "audit",
                 "quarantine",
                 "where system = ? and entity = ?",
                 [ent.system, ent.name],
-                relations,
             )
             if has_quarantine
             else None
@@ -252,10 +252,10 @@ def _reconciliation(con) -> str:
             keys = con.execute(
                 f"select count(*) from (select distinct {cols} from {ent.raw_table})"
             ).fetchall()[0][0]
-        staging = _count(con, "staging", ent.staging_model, relations=relations)
+        staging = _count(con, relations, "staging", ent.staging_model)
         core = next(
             (
-                f"{c}: {_count(con, *c.split('.'), relations=relations)}"
+                f"{c}: {_count(con, relations, *c.split('.'))}"
                 for c in CORE_FACTS.get((ent.system, ent.name), ())
                 if tuple(c.split(".")) in relations
             ),
@@ -319,8 +319,8 @@ def _reconciliation(con) -> str:
         ).fetchall()}
     )  # fmt: skip
     for t in names:
-        built = _count(con, BUILD_SCHEMA, t, relations=relations)
-        published = _count(con, PUBLISH_SCHEMA, t, relations=relations)
+        built = _count(con, relations, BUILD_SCHEMA, t)
+        published = _count(con, relations, PUBLISH_SCHEMA, t)
         marts.append(
             [_e(t), _e("—" if built is None else built), _e("—" if published is None else published)]
         )
