@@ -68,6 +68,15 @@
     (_loaded_at <= coalesce({{ loaded_through }}, cast('0001-01-01' as timestamp)) or _loaded_at is null)
 {%- endmacro %}
 
+{#- How many raw rows of a person record source the watermark `loaded_through` had seen: stored
+    by int_contacts_watermark, recounted by contact_raw_intact. -#}
+{% macro contact_raw_rows_seen(system, entity, loaded_through) -%}
+    (
+        select count(*) from {{ source(system, entity) }}
+        where {{ contact_raw_row_seen(loaded_through) }}
+    )
+{%- endmacro %}
+
 {#- Whether every person record source still has exactly the raw rows int_contacts_watermark
     counted up to its loaded_through (run time). Raw tables are append-only and every loaded row
     carries its `_loaded_at` (the premise of the staging tests' stored key state,
@@ -93,10 +102,8 @@
     {%- set check -%}
         select
             {%- for system, entity in inputs %}
-            (
-                select count(*) from {{ source(system, entity) }}
-                where {{ contact_raw_row_seen('watermark.loaded_through') }}
-            ) = watermark.raw_rows_{{ system }}_{{ entity }}
+            {{ contact_raw_rows_seen(system, entity, 'watermark.loaded_through') }}
+                = watermark.raw_rows_{{ system }}_{{ entity }}
             {%- if not loop.last %} and{% endif %}
             {%- endfor %}
             as raw_intact

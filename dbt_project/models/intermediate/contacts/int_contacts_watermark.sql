@@ -24,10 +24,7 @@ final as (
     select
         loaded.loaded_through,
         {%- for system, entity in inputs %}
-        (
-            select count(*) from {{ source(system, entity) }}
-            where {{ contact_raw_row_seen('loaded.loaded_through') }}
-        ) as raw_rows_{{ system }}_{{ entity }},
+        {{ contact_raw_rows_seen(system, entity, 'loaded.loaded_through') }} as raw_rows_{{ system }}_{{ entity }},
         {%- endfor %}
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as consumed_run
     from loaded
